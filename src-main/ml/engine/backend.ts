@@ -1,0 +1,81 @@
+// Picks the TensorFlow.js backend: native TensorFlow (CUDA, then CPU build)
+// → wasm with our training kernels → pure-JS cpu. The first that loads wins
+// unless the user forces one. Native packages are optional dependencies and
+// often missing or broken (their install downloads libtensorflow), so a
+// failure is logged once with its reason and the chain moves on.
+import * as tf from '@tensorflow/tfjs';
+import { registerWasmTrainingKernels } from './wasm-kernels.js';
+
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface BackendInfo {
+  backend: BackendName;
+  /** Human-readable device, e.g. "CUDA GPU", "CPU (wasm SIMD, 1 thread)". */
+  device: string;
+  /** tfjs-core version plus the native binding's package when used. */
+  version: string;
+}
+
+type Log = (message: string) => void;
+
+async function tryTensorflow(log: Log): Promise<BackendInfo | null> {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      await import(pkg);
+      if (!(await tf.setBackend('tensorflow'))) throw new Error('setBackend("tensorflow") returned false');
+      await tf.ready();
+      const gpu = pkg.endsWith('-gpu') && (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
+      return { backend: 'tensorflow', device: gpu ? 'CUDA GPU' : 'CPU (libtensorflow)', version: `${pkg}@${tf.version_core}` };
+    } catch (e) {
+      log(`backend: ${pkg} is not usable (${firstLine(e)}); trying the next backend`);
+    }
+  }
+  return null;
+}
+
+async function tryWasm(log: Log): Promise<BackendInfo | null> {
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    registerWasmTrainingKernels();
+    if (!(await tf.setBackend('wasm'))) throw new Error('setBackend("wasm") returned false');
+    await tf.ready();
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    return { backend: 'wasm', device: `CPU (wasm${simd ? ' SIMD' : ''}, 1 thread)`, version: `tfjs-backend-wasm@${wasm.version_wasm}` };
+  } catch (e) {
+    log(`backend: wasm is not usable (${firstLine(e)}); trying the next backend`);
+    return null;
+  }
+}
+
+async function tryCpu(): Promise<BackendInfo> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  await tf.setBackend('cpu');
+  await tf.ready();
+  return { backend: 'cpu', device: 'CPU (JavaScript)', version: `tfjs-core@${tf.version_core}` };
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0];
+}
+
+/**
+ * Initializes the backend. With `force`, only that backend is tried and a
+ * failure is an error; otherwise the chain runs in order.
+ */
+export async function initBackend(force?: BackendName, log: Log = () => {}): Promise<BackendInfo> {
+  // tfjs prints a banner about tfjs-node on every start; it is noise for us.
+  tf.env().set('PROD', true);
+  if (force === 'tensorflow') {
+    const r = await tryTensorflow(log);
+    if (!r) throw new Error('backend "tensorflow" was forced but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node loads');
+    return r;
+  }
+  if (force === 'wasm') {
+    const r = await tryWasm(log);
+    if (!r) throw new Error('backend "wasm" was forced but @tensorflow/tfjs-backend-wasm does not load');
+    return r;
+  }
+  if (force === 'cpu') return tryCpu();
+  return (await tryTensorflow(log)) ?? (await tryWasm(log)) ?? tryCpu();
+}

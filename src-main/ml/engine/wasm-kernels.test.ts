@@ -1,0 +1,72 @@
+// The wasm training kernels must give the same gradients as the reference
+// cpu backend, for the seed's shapes and for padding/stride variants.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-cpu';
+import { initBackend } from './backend.js';
+
+interface Case {
+  name: string;
+  x: [number, number, number, number];
+  k: [number, number, number, number];
+  stride: number;
+  pad: 'valid' | 'same';
+}
+
+const cases: Case[] = [
+  { name: 'seed Conv1 28x28x1→32', x: [8, 28, 28, 1], k: [3, 3, 1, 32], stride: 1, pad: 'valid' },
+  { name: 'seed Conv2 26x26x32→64', x: [2, 26, 26, 32], k: [3, 3, 32, 64], stride: 1, pad: 'valid' },
+  { name: 'same padding', x: [3, 14, 14, 8], k: [3, 3, 8, 16], stride: 1, pad: 'same' },
+  { name: 'stride 2 valid', x: [3, 15, 15, 4], k: [3, 3, 4, 6], stride: 2, pad: 'valid' },
+  { name: 'stride 2 same, even input', x: [2, 16, 16, 3], k: [5, 5, 3, 4], stride: 2, pad: 'same' },
+];
+
+function randn(shape: number[], seed: number): Float32Array {
+  return tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array;
+}
+
+/** Gradients of sum(conv(x, k) * r) w.r.t. x and k, on the current backend. */
+function grads(c: Case, xs: Float32Array, ks: Float32Array, rs: Float32Array, outShape: number[]) {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(xs, c.x);
+    const k = tf.tensor4d(ks, c.k);
+    const r = tf.tensor(rs, outShape);
+    const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), r)));
+    const [dx, dk] = g([x, k]);
+    return { dx: dx.dataSync().slice(), dk: dk.dataSync().slice() };
+  });
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): { abs: number; rel: number } {
+  assert.equal(a.length, b.length);
+  let abs = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    abs = Math.max(abs, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return { abs, rel: abs / Math.max(scale, 1e-12) };
+}
+
+test('wasm Conv2D gradients match the cpu backend', async (t) => {
+  tf.env().set('PROD', true);
+  for (const c of cases) {
+    await tf.setBackend('cpu');
+    const xs = randn(c.x, 1);
+    const ks = randn(c.k, 2);
+    const outShape = tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(c.k) as tf.Tensor4D, c.stride, c.pad).shape;
+    const rs = randn(outShape, 3);
+    const ref = grads(c, xs, ks, rs, outShape);
+    const info = await initBackend('wasm');
+    assert.equal(info.backend, 'wasm');
+    const before = tf.memory().numTensors;
+    const got = grads(c, xs, ks, rs, outShape);
+    assert.equal(tf.memory().numTensors, before, 'kernels must not leak tensors');
+    const ek = maxAbsDiff(got.dk, ref.dk);
+    const ex = maxAbsDiff(got.dx, ref.dx);
+    t.diagnostic(`${c.name}: filter grad max abs err ${ek.abs.toExponential(2)} (rel ${ek.rel.toExponential(2)}), input grad max abs err ${ex.abs.toExponential(2)} (rel ${ex.rel.toExponential(2)})`);
+    assert.ok(ek.rel < 1e-4, `${c.name}: filter gradient differs from cpu by ${ek.rel} relative`);
+    assert.ok(ex.rel < 1e-4, `${c.name}: input gradient differs from cpu by ${ex.rel} relative`);
+  }
+});

@@ -1,0 +1,161 @@
+// Training kernels for the wasm backend.
+//
+// Stock tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter at all (so a CNN
+// cannot train there) and its Conv2DBackpropInput is a slow naive loop. Both
+// are rewritten here as *forward* convolutions, which run on XNNPACK:
+//
+// - filter gradient: dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·s+kh−pt, ow·s+kw−pl, ci] · dy[n,oh,ow,co]
+//   is a forward conv of x viewed as [Cin, H, W, N] (input channels as the
+//   batch, examples as channels) with dy viewed as an [OH, OW, N, Cout]
+//   filter, dilated by the original stride.
+// - input gradient (stride 1): a forward conv of dy with the filter reversed in
+//   space and its in/out channels swapped, padded by K−1−pad.
+//
+// The helpers call other wasm kernels' functions directly (not tf ops), so no
+// intermediate tensor is ever registered with the engine: intermediates are
+// freed with backend.disposeData, and tf.memory() stays exact.
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+
+type Backend = tf.KernelBackend & { disposeData(dataId: object): boolean };
+type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
+
+function kernel(name: string): KernelFunc {
+  const k = tf.getKernel(name, 'wasm');
+  if (!k) throw new Error(`wasm backend has no ${name} kernel; cannot register training kernels`);
+  return k.kernelFunc;
+}
+
+function run(name: string, backend: Backend, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
+  return kernel(name)({ inputs, backend, attrs }) as TensorInfo;
+}
+
+const transpose = (b: Backend, x: TensorInfo, perm: number[]) => run('Transpose', b, { x }, { perm });
+
+interface ConvGeometry {
+  strides: [number, number];
+  dilations: [number, number];
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+  outH: number;
+  outW: number;
+}
+
+function geometry(xShape: number[], filterShape: number[], attrs: NamedAttrMap): ConvGeometry {
+  const { strides, pad, dimRoundingMode, dataFormat } = attrs as unknown as {
+    strides: number | [number, number];
+    pad: 'valid' | 'same' | number | Pad4;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    dataFormat: 'NHWC' | 'NCHW';
+  };
+  if (dataFormat === 'NCHW') throw new Error('wasm training kernels support only NHWC (channelsLast) data');
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+  return {
+    strides: [info.strideHeight, info.strideWidth],
+    dilations: [info.dilationHeight, info.dilationWidth],
+    top: info.padInfo.top,
+    bottom: info.padInfo.bottom,
+    left: info.padInfo.left,
+    right: info.padInfo.right,
+    outH: info.outHeight,
+    outW: info.outWidth,
+  };
+}
+
+function conv2dBackpropFilter({ inputs, backend, attrs }: Parameters<KernelFunc>[0]): TensorInfo {
+  const b = backend as Backend;
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const filterShape = (attrs as { filterShape: number[] }).filterShape;
+  const [kh, kw] = filterShape;
+  const [, h, w] = x.shape;
+  const g = geometry(x.shape, filterShape, attrs as NamedAttrMap);
+  const [sh, sw] = g.strides;
+  const [, oh, ow] = dy.shape;
+  // Bottom/right padding that makes the output exactly KH×KW; negative means
+  // the last rows/columns of x are never read (stride > 1) and are cropped.
+  let padBottom = kh + (oh - 1) * sh - h - g.top;
+  let padRight = kw + (ow - 1) * sw - w - g.left;
+  const temps: TensorInfo[] = [];
+  let xin = x;
+  if (padBottom < 0 || padRight < 0) {
+    const cropH = h + Math.min(0, padBottom);
+    const cropW = w + Math.min(0, padRight);
+    xin = run('Slice', b, { x }, { begin: [0, 0, 0, 0], size: [x.shape[0], cropH, cropW, x.shape[3]] });
+    temps.push(xin);
+    padBottom = Math.max(0, padBottom);
+    padRight = Math.max(0, padRight);
+  }
+  const xT = transpose(b, xin, [3, 1, 2, 0]); // [Cin, H, W, N]
+  const dyT = transpose(b, dy, [1, 2, 0, 3]); // [OH, OW, N, Cout]
+  temps.push(xT, dyT);
+  const pad: Pad4 = [[0, 0], [g.top, padBottom], [g.left, padRight], [0, 0]];
+  const conv = run('Conv2D', b, { x: xT, filter: dyT }, {
+    strides: [1, 1],
+    pad: pad as unknown as NamedAttrMap[string],
+    dilations: [sh, sw],
+    dataFormat: 'NHWC',
+  }); // [Cin, KH, KW, Cout]
+  temps.push(conv);
+  const out = transpose(b, conv, [1, 2, 0, 3]);
+  for (const t of temps) b.disposeData(t.dataId);
+  return out;
+}
+
+let stockBackpropInput: KernelFunc | undefined;
+
+function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
+  const b = args.backend as Backend;
+  const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+  const inputShape = (args.attrs as { inputShape: number[] }).inputShape;
+  const g = geometry(inputShape, filter.shape, args.attrs as NamedAttrMap);
+  if (g.strides[0] !== 1 || g.strides[1] !== 1) {
+    // Strided input gradients would need zero-dilated dy (s² more work); the
+    // seed's models never stride, so the stock kernel covers that case.
+    return stockBackpropInput!(args) as TensorInfo;
+  }
+  const [kh, kw] = filter.shape;
+  const [, h, w] = inputShape;
+  const [, oh, ow] = dy.shape;
+  const reversed = run('Reverse', b, { x: filter }, { dims: [0, 1] });
+  const flipped = transpose(b, reversed, [0, 1, 3, 2]); // [KH, KW, Cout, Cin]
+  const top = kh - 1 - g.top;
+  const left = kw - 1 - g.left;
+  const pad: Pad4 = [[0, 0], [top, h - oh + kh - 1 - top], [left, w - ow + kw - 1 - left], [0, 0]];
+  const out = run('Conv2D', b, { x: dy, filter: flipped }, {
+    strides: [1, 1],
+    pad: pad as unknown as NamedAttrMap[string],
+    dilations: [1, 1],
+    dataFormat: 'NHWC',
+  });
+  b.disposeData(reversed.dataId);
+  b.disposeData(flipped.dataId);
+  return out;
+}
+
+let registered = false;
+
+/** Registers (or replaces) the wasm training kernels. Idempotent. */
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  const replace = (config: KernelConfig) => {
+    if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel(config);
+  };
+  const stock = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
+  replace({ kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2dBackpropFilter });
+  if (stock) {
+    stockBackpropInput = stock.kernelFunc;
+    // Keep the stock setupFunc: it binds the wasm export the strided fallback calls.
+    replace({ kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', kernelFunc: conv2dBackpropInput, setupFunc: stock.setupFunc });
+  }
+  registered = true;
+}
