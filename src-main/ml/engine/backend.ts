@@ -17,7 +17,13 @@ export interface BackendInfo {
   version: string;
 }
 
-type Log = (message: string) => void;
+/** `warn` when something installed is broken; `info` when it is simply not installed. */
+type Log = (message: string, level: 'info' | 'warn') => void;
+
+function isNotInstalled(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
 
 async function tryTensorflow(log: Log): Promise<BackendInfo | null> {
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
@@ -28,7 +34,8 @@ async function tryTensorflow(log: Log): Promise<BackendInfo | null> {
       const gpu = pkg.endsWith('-gpu') && (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
       return { backend: 'tensorflow', device: gpu ? 'CUDA GPU' : 'CPU (libtensorflow)', version: `${pkg}@${tf.version_core}` };
     } catch (e) {
-      log(`backend: ${pkg} is not usable (${firstLine(e)}); trying the next backend`);
+      if (isNotInstalled(e)) log(`backend: ${pkg} is not installed; trying the next backend`, 'info');
+      else log(`backend: ${pkg} is installed but does not load (${firstLine(e)}); trying the next backend`, 'warn');
     }
   }
   return null;
@@ -43,7 +50,7 @@ async function tryWasm(log: Log): Promise<BackendInfo | null> {
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     return { backend: 'wasm', device: `CPU (wasm${simd ? ' SIMD' : ''}, 1 thread)`, version: `tfjs-backend-wasm@${wasm.version_wasm}` };
   } catch (e) {
-    log(`backend: wasm is not usable (${firstLine(e)}); trying the next backend`);
+    log(`backend: wasm does not load (${firstLine(e)}); trying the next backend`, 'warn');
     return null;
   }
 }

@@ -70,3 +70,25 @@ test('wasm Conv2D gradients match the cpu backend', async (t) => {
     assert.ok(ex.rel < 1e-4, `${c.name}: input gradient differs from cpu by ${ex.rel} relative`);
   }
 });
+
+test('wasm BatchMatMul with transpose flags matches the cpu backend', async (t) => {
+  tf.env().set('PROD', true);
+  const shapes: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
+    { a: [64, 9216], b: [128, 9216], ta: false, tb: true }, // dX = dY·Wᵀ shape family
+    { a: [64, 300], b: [64, 128], ta: true, tb: false }, // dW = Xᵀ·dY
+    { a: [3, 20, 7], b: [3, 9, 20], ta: true, tb: true }, // batched, both flags
+  ];
+  for (const s of shapes) {
+    await tf.setBackend('cpu');
+    const as = randn(s.a, 4);
+    const bs = randn(s.b, 5);
+    const ref = tf.matMul(tf.tensor(as, s.a), tf.tensor(bs, s.b), s.ta, s.tb).dataSync().slice();
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const got = tf.tidy(() => tf.matMul(tf.tensor(as, s.a), tf.tensor(bs, s.b), s.ta, s.tb).dataSync().slice());
+    assert.equal(tf.memory().numTensors, before);
+    const e = maxAbsDiff(got as Float32Array, ref as Float32Array);
+    t.diagnostic(`matMul ${JSON.stringify(s)}: max abs err ${e.abs.toExponential(2)} (rel ${e.rel.toExponential(2)})`);
+    assert.ok(e.rel < 1e-5, `matMul ${JSON.stringify(s)} differs from cpu by ${e.rel} relative`);
+  }
+});

@@ -11,6 +11,8 @@
 // - input gradient (stride 1): a forward conv of dy with the filter reversed in
 //   space and its in/out channels swapped, padded by K−1−pad.
 //
+// - BatchMatMul with transpose flags: transposed explicitly first (see below).
+//
 // The helpers call other wasm kernels' functions directly (not tf ops), so no
 // intermediate tensor is ever registered with the engine: intermediates are
 // freed with backend.disposeData, and tf.memory() stays exact.
@@ -141,6 +143,32 @@ function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
   return out;
 }
 
+let stockBatchMatMul: KernelFunc | undefined;
+
+/**
+ * The stock wasm BatchMatMul reaches XNNPACK only without transpose flags;
+ * with them (every Dense layer's backward pass: dX = dY·Wᵀ, dW = Xᵀ·dY) it
+ * runs a naive loop about 10× slower. An explicit transpose first is cheap.
+ */
+function batchMatMul(args: Parameters<KernelFunc>[0]): TensorInfo {
+  const b = args.backend as Backend;
+  const { a, b: bIn } = args.inputs as { a: TensorInfo; b: TensorInfo };
+  const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+  if (!transposeA && !transposeB) return stockBatchMatMul!(args) as TensorInfo;
+  const swapLast = (t: TensorInfo) => {
+    const perm = t.shape.map((_, i) => i);
+    const r = perm.length;
+    [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
+    return transpose(b, t, perm);
+  };
+  const aT = transposeA ? swapLast(a) : a;
+  const bT = transposeB ? swapLast(bIn) : bIn;
+  const out = stockBatchMatMul!({ inputs: { a: aT, b: bT }, backend: b, attrs: { transposeA: false, transposeB: false } }) as TensorInfo;
+  if (aT !== a) b.disposeData(aT.dataId);
+  if (bT !== bIn) b.disposeData(bT.dataId);
+  return out;
+}
+
 let registered = false;
 
 /** Registers (or replaces) the wasm training kernels. Idempotent. */
@@ -156,6 +184,11 @@ export function registerWasmTrainingKernels(): void {
     stockBackpropInput = stock.kernelFunc;
     // Keep the stock setupFunc: it binds the wasm export the strided fallback calls.
     replace({ kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', kernelFunc: conv2dBackpropInput, setupFunc: stock.setupFunc });
+  }
+  const mm = tf.getKernel(tf.BatchMatMul, 'wasm');
+  if (mm) {
+    stockBatchMatMul = mm.kernelFunc;
+    replace({ kernelName: tf.BatchMatMul, backendName: 'wasm', kernelFunc: batchMatMul, setupFunc: mm.setupFunc });
   }
   registered = true;
 }

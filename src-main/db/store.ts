@@ -1,0 +1,262 @@
+// The run store: the only module that talks SQL. One instance per process
+// that owns the database; job processes never open it.
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JobConfig, JobEvent, Summary } from '../contract/jobs.js';
+import { migrate } from './migrate.js';
+
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface RunParent {
+  id: string;
+  role: string;
+}
+
+export interface Run {
+  id: string;
+  kind: string;
+  status: RunStatus;
+  name: string | null;
+  dataset: string | null;
+  model: string | null;
+  config: JobConfig;
+  seed: number | null;
+  backend: string | null;
+  device: string | null;
+  backendVersion: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+  summary: Summary;
+  tags: string[];
+  note: string;
+  parents: RunParent[];
+  children: RunParent[];
+}
+
+export interface MetricRow {
+  scope: 'batch' | 'epoch' | 'final';
+  step: number;
+  epoch: number;
+  name: string;
+  value: number;
+  t: number;
+}
+
+export interface ArtifactRow {
+  id: number;
+  kind: string;
+  name: string;
+  path: string;
+  size: number;
+  sha256: string;
+  meta: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface LogRow {
+  t: number;
+  level: string;
+  message: string;
+}
+
+interface RunRecord {
+  id: string;
+  kind: string;
+  status: RunStatus;
+  name: string | null;
+  dataset: string | null;
+  model: string | null;
+  config: string;
+  seed: number | null;
+  backend: string | null;
+  device: string | null;
+  backend_version: string | null;
+  owner_pid: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  error: string | null;
+  summary: string;
+  tags: string;
+  note: string;
+}
+
+const now = () => new Date().toISOString();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class Store {
+  readonly db: Database.Database;
+
+  constructor(readonly dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, 'distillery.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    // Another process (the app and the CLI) may be writing: wait, don't fail.
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+    this.markInterrupted();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Runs left queued/running by a process that no longer exists were cut off by a crash. */
+  markInterrupted(): number {
+    const open = this.db
+      .prepare(`SELECT id, owner_pid FROM runs WHERE status IN ('queued','running')`)
+      .all() as { id: string; owner_pid: number | null }[];
+    const dead = open.filter((r) => r.owner_pid === null || !isAlive(r.owner_pid));
+    const mark = this.db.prepare(
+      `UPDATE runs SET status='interrupted', finished_at=?, error=COALESCE(error, 'the process running it ended unexpectedly') WHERE id=?`,
+    );
+    this.db.transaction(() => dead.forEach((r) => mark.run(now(), r.id)))();
+    return dead.length;
+  }
+
+  createRun(input: { config: JobConfig; name?: string; parents?: RunParent[]; ownerPid?: number }): Run {
+    const id = randomBytes(4).toString('hex');
+    const c = input.config;
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO runs (id, kind, status, name, dataset, model, config, seed, owner_pid, created_at)
+           VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(id, c.kind, input.name ?? null, c.dataset, c.model, JSON.stringify(c), c.seed, input.ownerPid ?? process.pid, now());
+      const link = this.db.prepare(`INSERT INTO run_parents (run_id, parent_id, role) VALUES (?, ?, ?)`);
+      for (const p of input.parents ?? []) link.run(id, p.id, p.role);
+    })();
+    return this.getRun(id)!;
+  }
+
+  getRun(id: string): Run | undefined {
+    const r = this.db.prepare(`SELECT * FROM runs WHERE id = ?`).get(id) as RunRecord | undefined;
+    return r && this.toRun(r);
+  }
+
+  /** Finds a run by its id or a unique prefix of it, as users type them. */
+  resolveRunId(idOrPrefix: string): string {
+    const hits = this.db
+      .prepare(`SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' LIMIT 2`)
+      .all(idOrPrefix.replace(/[%_\\]/g, '\\$&') + '%') as { id: string }[];
+    if (hits.length === 0) throw new Error(`no run with id "${idOrPrefix}"`);
+    if (hits.length > 1 && hits[0].id !== idOrPrefix) throw new Error(`run id "${idOrPrefix}" is ambiguous; type more characters`);
+    return hits[0].id;
+  }
+
+  listRuns(filter: { kind?: string; status?: RunStatus } = {}): Run[] {
+    const where: string[] = [];
+    const args: string[] = [];
+    if (filter.kind) (where.push('kind = ?'), args.push(filter.kind));
+    if (filter.status) (where.push('status = ?'), args.push(filter.status));
+    const sql = `SELECT * FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at, rowid`;
+    return (this.db.prepare(sql).all(...args) as RunRecord[]).map((r) => this.toRun(r));
+  }
+
+  markRunning(id: string, ownerPid: number): void {
+    this.db.prepare(`UPDATE runs SET status='running', started_at=?, owner_pid=? WHERE id=?`).run(now(), ownerPid, id);
+  }
+
+  finishRun(id: string, status: Exclude<RunStatus, 'queued' | 'running'>, opts: { error?: string; summary?: Summary } = {}): void {
+    this.db
+      .prepare(`UPDATE runs SET status=?, finished_at=?, error=?, summary=COALESCE(?, summary) WHERE id=? AND status IN ('queued','running')`)
+      .run(status, now(), opts.error ?? null, opts.summary ? JSON.stringify(opts.summary) : null, id);
+  }
+
+  /**
+   * Writes a batch of job events in one transaction: a job emits many small
+   * events per second and one transaction each would dominate its cost.
+   */
+  applyEvents(runId: string, events: JobEvent[], dataDir: string): void {
+    if (events.length === 0) return;
+    const metric = this.db.prepare(`INSERT INTO metrics (run_id, scope, step, epoch, name, value, t) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    const artifact = this.db.prepare(
+      `INSERT INTO artifacts (run_id, kind, name, path, size, sha256, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const log = this.db.prepare(`INSERT INTO logs (run_id, t, level, message) VALUES (?, ?, ?, ?)`);
+    const started = this.db.prepare(`UPDATE runs SET backend=?, device=?, backend_version=? WHERE id=?`);
+    const t0 = Date.now() / 1000;
+    this.db.transaction(() => {
+      for (const e of events) {
+        switch (e.type) {
+          case 'metric':
+            metric.run(runId, e.scope, e.step, e.epoch, e.name, e.value, e.t);
+            break;
+          case 'artifact': {
+            const rel = e.path.startsWith(dataDir) ? e.path.slice(dataDir.length).replace(/^[\\/]+/, '') : e.path;
+            artifact.run(runId, e.kind, e.name, rel, e.size, e.sha256, JSON.stringify(e.meta), now());
+            break;
+          }
+          case 'log':
+            log.run(runId, t0, e.level, e.message);
+            break;
+          case 'started':
+            started.run(e.backend, e.device, e.backendVersion, runId);
+            break;
+          default:
+            break; // progress is live-only; terminal events go through finishRun
+        }
+      }
+    })();
+  }
+
+  metrics(runId: string, scope?: MetricRow['scope']): MetricRow[] {
+    const sql = `SELECT scope, step, epoch, name, value, t FROM metrics WHERE run_id = ? ${scope ? 'AND scope = ?' : ''} ORDER BY rowid`;
+    return this.db.prepare(sql).all(...(scope ? [runId, scope] : [runId])) as MetricRow[];
+  }
+
+  artifacts(runId: string): ArtifactRow[] {
+    return (
+      this.db.prepare(`SELECT id, kind, name, path, size, sha256, meta, created_at FROM artifacts WHERE run_id = ? ORDER BY id`).all(runId) as (Omit<
+        ArtifactRow,
+        'meta' | 'createdAt'
+      > & { meta: string; created_at: string })[]
+    ).map(({ meta, created_at, ...a }) => ({ ...a, meta: JSON.parse(meta), createdAt: created_at }));
+  }
+
+  logs(runId: string): LogRow[] {
+    return this.db.prepare(`SELECT t, level, message FROM logs WHERE run_id = ? ORDER BY rowid`).all(runId) as LogRow[];
+  }
+
+  private toRun(r: RunRecord): Run {
+    const parents = this.db.prepare(`SELECT parent_id AS id, role FROM run_parents WHERE run_id = ?`).all(r.id) as RunParent[];
+    const children = this.db.prepare(`SELECT run_id AS id, role FROM run_parents WHERE parent_id = ?`).all(r.id) as RunParent[];
+    return {
+      id: r.id,
+      kind: r.kind,
+      status: r.status,
+      name: r.name,
+      dataset: r.dataset,
+      model: r.model,
+      config: JSON.parse(r.config),
+      seed: r.seed,
+      backend: r.backend,
+      device: r.device,
+      backendVersion: r.backend_version,
+      createdAt: r.created_at,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      error: r.error,
+      summary: JSON.parse(r.summary),
+      tags: JSON.parse(r.tags),
+      note: r.note,
+      parents,
+      children,
+    };
+  }
+}

@@ -1,0 +1,103 @@
+// The train and distill jobs, as run inside a job process.
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import type { JobEvent, StartMessage, Summary } from '../contract/jobs.js';
+import { loadDataset } from '../ml/data/datasets.js';
+import { initBackend } from '../ml/engine/backend.js';
+import { buildClassifier } from '../ml/models/classifiers.js';
+import { loadModel, saveModel } from '../ml/models/model-io.js';
+import { trainClassifier } from '../ml/train/classifier-trainer.js';
+import { seedGlobalRandom } from '../ml/train/rng.js';
+
+export interface JobIO {
+  emit(event: JobEvent): void;
+  isCancelled(): boolean;
+}
+
+/** Progress events are for eyes: a few per second is smooth, more is waste. */
+const PROGRESS_INTERVAL_MS = 200;
+
+export async function runClassifierJob(msg: StartMessage, io: JobIO): Promise<void> {
+  const c = msg.config;
+  const log = (level: 'info' | 'warn', message: string) => io.emit({ type: 'log', level, message });
+  seedGlobalRandom(c.seed);
+  const info = await initBackend(c.backend, (m, level) => log(level, m));
+  io.emit({ type: 'started', backend: info.backend, device: info.device, backendVersion: info.version });
+  log('info', `backend ${info.backend} on ${info.device} (${info.version})`);
+
+  const ds = loadDataset(c.dataset, { trainLimit: c.trainLimit, testLimit: c.testLimit });
+  log('info', `dataset ${ds.name}: ${ds.train.count} training and ${ds.test.count} test images`);
+  if (ds.train.rows !== 28 || ds.train.cols !== 28) {
+    throw new Error(`dataset ${ds.name}: images are ${ds.train.rows}×${ds.train.cols}, the seed's models need 28×28`);
+  }
+
+  const model = buildClassifier(c.model);
+  let teacher: { model: tf.LayersModel; temperature: number; alpha: number } | undefined;
+  if (c.kind === 'distill') {
+    if (!msg.teacherModelDir) throw new Error('distill job started without the teacher model folder');
+    teacher = { model: await loadModel(msg.teacherModelDir), temperature: c.temperature, alpha: c.alpha };
+    log('info', `teacher loaded from run ${c.teacherRunId} (${teacher.model.countParams().toLocaleString('en-US')} parameters), T=${c.temperature}, alpha=${c.alpha}`);
+  }
+
+  let lastProgress = 0;
+  let imagesSeen = 0;
+  let trainSeconds = 0;
+  const result = await trainClassifier({
+    model,
+    train: ds.train,
+    test: ds.test,
+    epochs: c.epochs,
+    batchSize: c.batchSize,
+    learningRate: c.learningRate,
+    seed: c.seed,
+    teacher,
+    shouldStop: io.isCancelled,
+    onStep: (s) => {
+      imagesSeen += s.images;
+      trainSeconds = s.elapsed;
+      io.emit({ type: 'metric', scope: 'batch', step: s.step, epoch: s.epoch, name: 'loss', value: s.loss, t: s.elapsed });
+      io.emit({ type: 'metric', scope: 'batch', step: s.step, epoch: s.epoch, name: 'accuracy', value: s.accuracy, t: s.elapsed });
+      const now = performance.now();
+      const last = s.batch === s.batches && s.epoch === s.epochs;
+      if (now - lastProgress >= PROGRESS_INTERVAL_MS || s.step === 1 || last) {
+        lastProgress = now;
+        const totalSteps = s.batches * s.epochs;
+        io.emit({
+          type: 'progress',
+          epoch: s.epoch,
+          epochs: s.epochs,
+          batch: s.batch,
+          batches: s.batches,
+          loss: s.loss,
+          accuracy: s.accuracy,
+          eta: (s.elapsed / s.step) * (totalSteps - s.step),
+          imagesPerSecond: imagesSeen / Math.max(s.elapsed, 1e-9),
+        });
+      }
+    },
+    onEpoch: (e) => {
+      const m = (name: string, value: number) =>
+        io.emit({ type: 'metric', scope: 'epoch', step: e.epoch, epoch: e.epoch, name, value, t: e.elapsed });
+      m('train_loss', e.trainLoss);
+      m('train_accuracy', e.trainAccuracy);
+      m('test_loss', e.testLoss);
+      m('test_accuracy', e.testAccuracy);
+    },
+  });
+
+  // Weights are saved even when cancelled: what was trained is not thrown away.
+  const files = await saveModel(model, join(msg.runDir, 'model'));
+  for (const f of files) {
+    io.emit({ type: 'artifact', kind: 'model', name: f.path.endsWith('.json') ? 'model.json' : 'weights.bin', path: f.path, size: f.size, sha256: f.sha256, meta: { format: 'tfjs-layers', partial: result.stopped } });
+  }
+  const summary: Summary = {
+    params: model.countParams(),
+    test_accuracy: result.testAccuracy,
+    test_loss: result.testLoss,
+    epochs_done: result.epochsDone,
+    train_images: ds.train.count,
+    test_images: ds.test.count,
+    images_per_second: trainSeconds > 0 ? imagesSeen / trainSeconds : null,
+  };
+  io.emit(result.stopped ? { type: 'cancelled', summary } : { type: 'done', summary });
+}

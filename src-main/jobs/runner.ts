@@ -1,0 +1,142 @@
+// Parent side of a job: starts the job process, writes what it streams to
+// the store in batched transactions, and turns its exit into a final status.
+// The CLI, serve mode and the desktop app all use this one module; only the
+// way a process is spawned differs (see spawn.ts).
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { JobEventSchema, type JobConfig, type JobEvent, type StartMessage } from '../contract/jobs.js';
+import type { Store } from '../db/store.js';
+import { runDir } from '../service/data-dir.js';
+import { forkJobProcess, type JobProcess, type SpawnJobProcess } from './spawn.js';
+
+/** How often buffered events are written to SQLite. */
+const WRITE_INTERVAL_MS = 250;
+/** How long a cancelled job may take to finish its step and save before it is killed. */
+export const CANCEL_GRACE_MS = 10_000;
+
+export interface RunningJob {
+  runId: string;
+  /** Resolves with the final status once the job process is gone and everything is written. */
+  finished: Promise<FinalState>;
+}
+
+export interface FinalState {
+  status: 'completed' | 'failed' | 'cancelled';
+  error?: string;
+}
+
+export interface JobRunnerEvents {
+  event: [runId: string, event: JobEvent];
+  finished: [runId: string, state: FinalState];
+}
+
+export class JobRunner extends EventEmitter<JobRunnerEvents> {
+  private readonly active = new Map<string, { proc: JobProcess; cancelRequested: boolean; killTimer?: NodeJS.Timeout }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly spawn: SpawnJobProcess = forkJobProcess,
+    private readonly cancelGraceMs = CANCEL_GRACE_MS,
+  ) {
+    super();
+  }
+
+  get runningIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  /** Starts a queued run's job process. `extra` carries resolved inputs such as the teacher's model folder. */
+  start(runId: string, config: JobConfig, extra: Pick<StartMessage, 'teacherModelDir'> = {}): RunningJob {
+    const dir = runDir(this.store.dataDir, runId);
+    mkdirSync(dir, { recursive: true });
+    const proc = this.spawn();
+    const entry: { proc: JobProcess; cancelRequested: boolean; killTimer?: NodeJS.Timeout } = { proc, cancelRequested: false };
+    this.active.set(runId, entry);
+    this.store.markRunning(runId, process.pid);
+
+    let pending: JobEvent[] = [];
+    let terminal: FinalState | undefined;
+    let stderrTail = '';
+    const write = () => {
+      const batch = pending;
+      pending = [];
+      try {
+        this.store.applyEvents(runId, batch, this.store.dataDir);
+      } catch (e) {
+        // A full disk or locked database must not kill the job; say so in the log.
+        process.emitWarning(`could not write events of run ${runId}: ${(e as Error).message}`);
+      }
+    };
+    const timer = setInterval(write, WRITE_INTERVAL_MS);
+
+    proc.onStderr((chunk) => {
+      stderrTail = (stderrTail + chunk).slice(-4000);
+    });
+    proc.onMessage((raw) => {
+      const list = Array.isArray(raw) ? raw : [raw];
+      for (const item of list) {
+        const parsed = JobEventSchema.safeParse(item);
+        if (!parsed.success) continue; // a malformed event is dropped, not trusted
+        const e = parsed.data;
+        pending.push(e);
+        this.emit('event', runId, e);
+        if (e.type === 'done') terminal = { status: 'completed' };
+        else if (e.type === 'cancelled') terminal = { status: 'cancelled' };
+        else if (e.type === 'failed') terminal = { status: 'failed', error: e.error };
+        if (e.type === 'done' || e.type === 'cancelled') {
+          write();
+          this.store.finishRun(runId, terminal!.status as 'completed' | 'cancelled', { summary: e.summary });
+        }
+      }
+    });
+
+    const finished = new Promise<FinalState>((resolve) => {
+      proc.onExit((code, signal) => {
+        clearInterval(timer);
+        if (entry.killTimer) clearTimeout(entry.killTimer);
+        this.active.delete(runId);
+        write();
+        let state = terminal;
+        if (!state) {
+          state = entry.cancelRequested
+            ? { status: 'cancelled' }
+            : {
+                status: 'failed',
+                error: `job process exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})${stderrTail ? `: ${stderrTail.trim().split('\n').slice(-5).join(' | ')}` : ''}`,
+              };
+        }
+        // finishRun only touches runs still open, so a 'done' already written stays.
+        this.store.finishRun(runId, state.status, { error: state.error });
+        this.emit('finished', runId, state);
+        resolve(state);
+      });
+    });
+
+    const message: StartMessage = { type: 'start', runId, config, runDir: dir, ...extra };
+    proc.send(message);
+    return { runId, finished };
+  }
+
+  /** Asks the job to stop after its current step; kills it if it has not exited after the grace period. */
+  cancel(runId: string): boolean {
+    const entry = this.active.get(runId);
+    if (!entry) return false;
+    if (entry.cancelRequested) return true;
+    entry.cancelRequested = true;
+    entry.proc.send({ type: 'cancel' });
+    entry.killTimer = setTimeout(() => entry.proc.kill(), this.cancelGraceMs);
+    return true;
+  }
+
+  cancelAll(): void {
+    for (const id of this.runningIds) this.cancel(id);
+  }
+
+  /** Kills every job process now (a second Ctrl-C); their runs end cancelled. */
+  killAll(): void {
+    for (const entry of this.active.values()) {
+      entry.cancelRequested = true;
+      entry.proc.kill();
+    }
+  }
+}

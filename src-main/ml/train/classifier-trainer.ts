@@ -1,0 +1,193 @@
+// Training loop for the classifiers, plain or distilled from a teacher.
+// A custom loop (not model.fit) because distillation needs the teacher's
+// logits per batch, and because the job must report every step and stop
+// cleanly between two steps when cancelled.
+import * as tf from '@tensorflow/tfjs';
+import type { Split } from '../data/datasets.js';
+import { logitsModel } from '../models/classifiers.js';
+import { distillationLoss, softCrossEntropy } from './distill-loss.js';
+import { mulberry32, shuffle } from './rng.js';
+
+export const NUM_CLASSES = 10;
+
+export interface StepReport {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  step: number;
+  loss: number;
+  accuracy: number;
+  /** Seconds since training started. */
+  elapsed: number;
+  images: number;
+}
+
+export interface EpochReport {
+  epoch: number;
+  step: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testLoss: number;
+  testAccuracy: number;
+  elapsed: number;
+}
+
+export interface TrainOptions {
+  model: tf.LayersModel;
+  train: Split;
+  test: Split;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  teacher?: { model: tf.LayersModel; temperature: number; alpha: number };
+  onStep?: (r: StepReport) => void;
+  onEpoch?: (r: EpochReport) => void;
+  /** Polled between steps; true ends training after the current step. */
+  shouldStop?: () => boolean;
+}
+
+export interface TrainResult {
+  stopped: boolean;
+  epochsDone: number;
+  testAccuracy: number | null;
+  testLoss: number | null;
+}
+
+/** Copies the examples `order[from..from+n)` into preallocated batch buffers. */
+class BatchFiller {
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  constructor(
+    private readonly split: Split,
+    private readonly batchSize: number,
+  ) {
+    this.x = new Float32Array(batchSize * split.rows * split.cols);
+    this.y = new Float32Array(batchSize * NUM_CLASSES);
+  }
+
+  fill(order: Uint32Array, from: number, n: number): void {
+    const size = this.split.rows * this.split.cols;
+    this.y.fill(0, 0, n * NUM_CLASSES);
+    for (let i = 0; i < n; i++) {
+      const idx = order[from + i];
+      this.x.set(this.split.pixels.subarray(idx * size, (idx + 1) * size), i * size);
+      this.y[i * NUM_CLASSES + this.split.labels[idx]] = 1;
+    }
+  }
+
+  tensors(n: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
+    const { rows, cols } = this.split;
+    return {
+      x: tf.tensor4d(this.x.subarray(0, n * rows * cols), [n, rows, cols, 1]),
+      y: tf.tensor2d(this.y.subarray(0, n * NUM_CLASSES), [n, NUM_CLASSES]),
+    };
+  }
+}
+
+/** Test accuracy and mean cross-entropy of `model` (which outputs probabilities), in large batches. */
+export function evaluate(model: tf.LayersModel, split: Split, batchSize = 1000): { accuracy: number; loss: number } {
+  const logits = logitsModel(model);
+  const order = new Uint32Array(split.count).map((_, i) => i);
+  const filler = new BatchFiller(split, Math.min(batchSize, split.count));
+  let correct = 0;
+  let lossSum = 0;
+  for (let from = 0; from < split.count; from += batchSize) {
+    const n = Math.min(batchSize, split.count - from);
+    filler.fill(order, from, n);
+    const [c, l] = tf.tidy(() => {
+      const { x, y } = filler.tensors(n);
+      const z = logits.predict(x) as tf.Tensor2D;
+      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), tf.argMax(y, 1)), 'float32'));
+      return [hits.dataSync()[0], softCrossEntropy(y, z).dataSync()[0] * n];
+    });
+    correct += c;
+    lossSum += l;
+  }
+  return { accuracy: correct / split.count, loss: lossSum / split.count };
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
+  const random = mulberry32(o.seed);
+  const optimizer = tf.train.adam(o.learningRate);
+  const student = logitsModel(o.model);
+  const teacher = o.teacher && { ...o.teacher, logits: logitsModel(o.teacher.model) };
+  const filler = new BatchFiller(o.train, o.batchSize);
+  const order = new Uint32Array(o.train.count).map((_, i) => i);
+  const batches = Math.ceil(o.train.count / o.batchSize);
+  // Only the student's weights train: without an explicit list, minimize()
+  // would update every variable alive in the process, the teacher's too.
+  const trainable = o.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const started = performance.now();
+  let step = 0;
+  let stopped = false;
+  let epochsDone = 0;
+  let last: { accuracy: number; loss: number } | null = null;
+
+  try {
+    for (let epoch = 1; epoch <= o.epochs && !stopped; epoch++) {
+      shuffle(order, random);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let b = 0; b < batches; b++) {
+        const n = Math.min(o.batchSize, o.train.count - b * o.batchSize);
+        filler.fill(order, b * o.batchSize, n);
+        const { x, y } = filler.tensors(n);
+        let hits: tf.Scalar | undefined;
+        const loss = optimizer.minimize(() => {
+          const z = student.apply(x, { training: true }) as tf.Tensor2D;
+          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), tf.argMax(y, 1)), 'float32')) as tf.Scalar);
+          if (!teacher) return softCrossEntropy(y, z);
+          const t = teacher.logits.predict(x) as tf.Tensor2D;
+          return distillationLoss(z, t, y, teacher.temperature, teacher.alpha);
+        }, true, trainable) as tf.Scalar;
+        const lossValue = loss.dataSync()[0];
+        const hitValue = hits!.dataSync()[0];
+        tf.dispose([x, y, loss, hits!]);
+        if (!Number.isFinite(lossValue)) {
+          throw new Error(`loss became ${lossValue} at epoch ${epoch}, batch ${b + 1}; lower the learning rate (now ${o.learningRate})`);
+        }
+        step++;
+        seen += n;
+        lossSum += lossValue * n;
+        correct += hitValue;
+        o.onStep?.({
+          epoch,
+          epochs: o.epochs,
+          batch: b + 1,
+          batches,
+          step,
+          loss: lossValue,
+          accuracy: hitValue / n,
+          elapsed: (performance.now() - started) / 1000,
+          images: n,
+        });
+        // Let IPC messages (cancel) in; wasm kernels are synchronous.
+        await yieldToEventLoop();
+        if (o.shouldStop?.()) {
+          stopped = true;
+          break;
+        }
+      }
+      if (stopped) break;
+      last = evaluate(o.model, o.test);
+      epochsDone = epoch;
+      o.onEpoch?.({
+        epoch,
+        step,
+        trainLoss: lossSum / seen,
+        trainAccuracy: correct / seen,
+        testLoss: last.loss,
+        testAccuracy: last.accuracy,
+        elapsed: (performance.now() - started) / 1000,
+      });
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return { stopped, epochsDone, testAccuracy: last?.accuracy ?? null, testLoss: last?.loss ?? null };
+}
