@@ -45,6 +45,11 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
     return [...this.active.keys()];
   }
 
+  /** OS process id of a running job's process. */
+  jobPid(runId: string): number | undefined {
+    return this.active.get(runId)?.proc.pid;
+  }
+
   /** Starts a queued run's job process. `extra` carries resolved inputs such as the teacher's model folder. */
   start(runId: string, config: JobConfig, extra: Pick<StartMessage, 'teacherModelDir'> = {}): RunningJob {
     const dir = runDir(this.store.dataDir, runId);

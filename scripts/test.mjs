@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Runs every *.test.ts under src-main/ (and e2e/) with Node's test runner
+// through tsx. Node 20's --test does not expand globs, hence this script.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+function find(dir) {
+  let out = [];
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules') continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out = out.concat(find(p));
+    else if (name.endsWith('.test.ts')) out.push(relative(root, p));
+  }
+  return out;
+}
+const filter = process.argv.slice(2);
+const files = [...find(join(root, 'src-main')), ...find(join(root, 'e2e'))].filter((f) => filter.length === 0 || filter.some((x) => f.includes(x))).sort();
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { cwd: root, stdio: 'inherit' });
+process.exit(r.status ?? 1);

@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../engine/backend.js';
+import { loadDataset } from '../data/datasets.js';
+import { buildStudent } from '../models/classifiers.js';
+import { trainClassifier } from './classifier-trainer.js';
+
+await initBackend('wasm');
+const ds = loadDataset('mnist', { trainLimit: 192, testLimit: 64 });
+
+test('a NaN loss stops training with an error that says where and what to do', async () => {
+  const model = buildStudent();
+  const w = model.getLayer('FC1').getWeights();
+  model.getLayer('FC1').setWeights([tf.fill(w[0].shape, NaN), w[1]]);
+  await assert.rejects(
+    trainClassifier({ model, train: ds.train, test: ds.test, epochs: 1, batchSize: 64, learningRate: 0.001, seed: 1 }),
+    /loss became NaN at epoch 1, batch 1; lower the learning rate/,
+  );
+});
+
+test('training does not leak tensors across epochs', async () => {
+  const model = buildStudent();
+  const counts: number[] = [];
+  await trainClassifier({
+    model, train: ds.train, test: ds.test, epochs: 3, batchSize: 64, learningRate: 0.001, seed: 1,
+    onEpoch: () => counts.push(tf.memory().numTensors),
+  });
+  assert.equal(counts.length, 3);
+  assert.equal(counts[2], counts[1], `numTensors per epoch: ${counts.join(', ')}`);
+});
+
+test('the loss falls over a few epochs (the loop really trains)', async () => {
+  const model = buildStudent();
+  const losses: number[] = [];
+  await trainClassifier({ model, train: ds.train, test: ds.test, epochs: 4, batchSize: 32, learningRate: 0.001, seed: 2, onEpoch: (e) => losses.push(e.trainLoss) });
+  assert.ok(losses[3] < losses[0] * 0.8, `train loss per epoch: ${losses.map((l) => l.toFixed(3)).join(', ')}`);
+});
