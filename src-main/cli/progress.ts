@@ -33,7 +33,7 @@ export function progressView(label: string, mode: 'tty' | 'lines' | 'off', out =
   let started = false;
   return {
     onEvent: (e) => {
-      if (e.type === 'log' && e.level !== 'info') bar.log?.(`${e.level}: ${e.message}\n`);
+      if (e.type === 'log' && e.level !== 'info') out.write(`\n${e.level}: ${e.message}\n`);
       if (e.type !== 'progress') return;
       const total = e.epochs * e.batches;
       const value = (e.epoch - 1) * e.batches + e.batch;

@@ -34,7 +34,7 @@ function grads(c: Case, xs: Float32Array, ks: Float32Array, rs: Float32Array, ou
     const r = tf.tensor(rs, outShape);
     const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), r)));
     const [dx, dk] = g([x, k]);
-    return { dx: dx.dataSync().slice(), dk: dk.dataSync().slice() };
+    return { dx: dx.dataSync().slice() as Float32Array, dk: dk.dataSync().slice() as Float32Array };
   });
 }
 

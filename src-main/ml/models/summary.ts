@@ -28,7 +28,7 @@ export function summarize(model: LayersModel): ModelSummary {
     outputShape: shapeText(l.outputShape),
     params: l.countParams(),
   }));
-  const trainableParams = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a * (b ?? 1), 1), 0);
+  const trainableParams = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
   return { name: model.name, layers, totalParams: model.countParams(), trainableParams };
 }
 
