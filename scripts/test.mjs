@@ -17,10 +17,15 @@ function find(dir) {
   return out;
 }
 const filter = process.argv.slice(2);
-const files = [...find(join(root, 'src-main')), ...find(join(root, 'e2e'))].filter((f) => filter.length === 0 || filter.some((x) => f.includes(x))).sort();
+const files = [...find(join(root, 'src-main')), ...find(join(root, 'src-renderer')), ...find(join(root, 'e2e'))].filter((f) => filter.length === 0 || filter.some((x) => f.includes(x))).sort();
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
+}
+// The browser tests drive the built renderer: build it from the current sources first.
+if (files.some((f) => f.startsWith('e2e'))) {
+  const b = spawnSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (b.status !== 0) process.exit(b.status ?? 1);
 }
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -48,7 +48,7 @@ test('train, distill, ls, show and soften work together and print JSON on reques
 
   const show = JSON.parse(cli('--json', 'show', student.id).stdout);
   assert.equal(show.run.backend, student.backend);
-  assert.ok(show.epochMetrics.some((m: { name: string }) => m.name === 'test_accuracy'));
+  assert.ok(show.metrics.some((m: { name: string }) => m.name === 'test_accuracy'));
   assert.match(cli('show', student.id).stdout, new RegExp(`parents: ${teacher.id} \\(teacher\\)`));
 
   const s = JSON.parse(cli('--json', 'soften', '--run', teacher.id, '--image', '0', '--temperature', '4').stdout);
@@ -81,7 +81,7 @@ test('Ctrl-C cancels the run, keeps its metrics, exits 130 and leaves no process
   const runId = /run ([0-9a-f]{8})/.exec(stderr)![1];
   const show = JSON.parse(cli('--json', 'show', runId).stdout);
   assert.equal(show.run.status, 'cancelled');
-  assert.ok(show.epochMetrics.some((m: { epoch: number }) => m.epoch === 1));
+  assert.ok(show.metrics.some((m: { epoch: number }) => m.epoch === 1));
   await new Promise((r) => setTimeout(r, 200));
   assert.throws(() => process.kill(-child.pid!, 0), /ESRCH/, 'no process left in the CLI process group');
 });

@@ -203,9 +203,10 @@ export function buildCli(): Command {
       try {
         const d = svc.getRun(id);
         const r = d.run;
-        const epochs = [...new Set(d.epochMetrics.map((m) => m.epoch))];
-        const names = [...new Set(d.epochMetrics.map((m) => m.name))];
-        const metricRows = epochs.map((e) => [e, ...names.map((n) => d.epochMetrics.find((m) => m.epoch === e && m.name === n)?.value.toFixed(4))]);
+        const perEpoch = d.metrics.filter((m) => m.scope === 'epoch');
+        const epochs = [...new Set(perEpoch.map((m) => m.epoch))];
+        const names = [...new Set(perEpoch.map((m) => m.name))];
+        const metricRows = epochs.map((e) => [e, ...names.map((n) => perEpoch.find((m) => m.epoch === e && m.name === n)?.value.toFixed(4))]);
         const human = [
           `run ${r.id}  ${r.kind}  ${r.status}${r.name ? `  "${r.name}"` : ''}`,
           `created ${r.createdAt}  duration ${duration(runSeconds(r)) || '-'}`,
@@ -219,7 +220,7 @@ export function buildCli(): Command {
         ]
           .filter(Boolean)
           .join('\n');
-        print(human, d);
+        print(human, { ...d, metrics: perEpoch });
       } finally {
         svc.close();
       }
@@ -264,6 +265,34 @@ export function buildCli(): Command {
       } finally {
         svc.close();
       }
+    });
+
+  program
+    .command('serve')
+    .description('serve the workbench UI over HTTP (for headless GPU boxes; open the printed URL in a browser)')
+    .option('--host <address>', 'address to bind; anything but loopback exposes your runs to the network', '127.0.0.1')
+    .option('--port <n>', 'port (0 picks a free one)', number('--port', true), 7860)
+    .option('--token <token>', 'access token (default: a new random one)')
+    .action(async (o) => {
+      const { startServer, rendererMissing } = await import('../serve/server.js');
+      const { ensureRendererBuilt, RENDERER_DIR } = await import('../serve/renderer-build.js');
+      if (rendererMissing(RENDERER_DIR)) await ensureRendererBuilt((m) => process.stderr.write(m + '\n'));
+      if (!['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
+        process.stderr.write(`warning: binding to ${o.host}: anyone who can reach this address and has the token can see and start runs. Prefer an SSH tunnel to 127.0.0.1.\n`);
+      }
+      const svc = service();
+      const server = await startServer(svc, { host: o.host, port: o.port, token: o.token, staticDir: RENDERER_DIR });
+      print(`Distillery is serving ${svc.dataDir}\nOpen ${server.url}\n(Ctrl-C to stop; running jobs are cancelled)`, { url: server.url, port: server.port, token: server.token, dataDir: svc.dataDir });
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      svc.runner.cancelAll();
+      await Promise.race([new Promise((r) => setTimeout(r, 3000)), new Promise<void>((r) => svc.runner.runningIds.length === 0 ? r() : svc.runner.on('finished', () => svc.runner.runningIds.length === 0 && r()))]);
+      svc.runner.killAll();
+      await server.close();
+      svc.close();
     });
 
   return program;

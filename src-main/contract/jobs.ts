@@ -5,7 +5,8 @@ import { z } from 'zod';
 
 export const BackendSchema = z.enum(['tensorflow', 'wasm', 'cpu']);
 
-const common = {
+/** Fields every training job shares (also the kd recipe's options). */
+export const trainingFields = {
   dataset: z.string().min(1).default('mnist'),
   epochs: z.number().int().min(1, 'must be at least 1').max(1000).default(10),
   batchSize: z.number().int().min(1, 'must be at least 1').max(65536).default(64),
@@ -16,10 +17,16 @@ const common = {
   backend: BackendSchema.optional(),
 };
 
+/** Distillation's own knobs, with the seed's defaults. */
+export const distillFields = {
+  temperature: z.number().positive('must be greater than 0 (T = 1 is plain softmax)').max(1000).default(4),
+  alpha: z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]').default(0.5),
+};
+
 export const TrainConfigSchema = z.object({
   kind: z.literal('train'),
   model: z.enum(['teacher', 'student']),
-  ...common,
+  ...trainingFields,
 });
 
 export const DistillConfigSchema = z.object({
@@ -27,9 +34,8 @@ export const DistillConfigSchema = z.object({
   /** The student architecture trained against the teacher's soft targets. */
   model: z.enum(['teacher', 'student']).default('student'),
   teacherRunId: z.string().min(1, 'is required'),
-  temperature: z.number().positive('must be greater than 0 (T = 1 is plain softmax)').max(1000),
-  alpha: z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]'),
-  ...common,
+  ...distillFields,
+  ...trainingFields,
 });
 
 export const JobConfigSchema = z.discriminatedUnion('kind', [TrainConfigSchema, DistillConfigSchema]);

@@ -4,65 +4,12 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { RUN_STATUSES, type ArtifactRow, type LogRow, type MetricRow, type Run, type RunParent, type RunStatus } from '../contract/api.js';
 import type { JobConfig, JobEvent, Summary } from '../contract/jobs.js';
 import { migrate } from './migrate.js';
 
-export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-
-export interface RunParent {
-  id: string;
-  role: string;
-}
-
-export interface Run {
-  id: string;
-  kind: string;
-  status: RunStatus;
-  name: string | null;
-  dataset: string | null;
-  model: string | null;
-  config: JobConfig;
-  seed: number | null;
-  backend: string | null;
-  device: string | null;
-  backendVersion: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error: string | null;
-  summary: Summary;
-  tags: string[];
-  note: string;
-  parents: RunParent[];
-  children: RunParent[];
-}
-
-export interface MetricRow {
-  scope: 'batch' | 'epoch' | 'final';
-  step: number;
-  epoch: number;
-  name: string;
-  value: number;
-  t: number;
-}
-
-export interface ArtifactRow {
-  id: number;
-  kind: string;
-  name: string;
-  path: string;
-  size: number;
-  sha256: string;
-  meta: Record<string, unknown>;
-  createdAt: string;
-}
-
-export interface LogRow {
-  t: number;
-  level: string;
-  message: string;
-}
+export { RUN_STATUSES };
+export type { ArtifactRow, LogRow, MetricRow, Run, RunParent, RunStatus };
 
 interface RunRecord {
   id: string;
@@ -213,6 +160,29 @@ export class Store {
         }
       }
     })();
+  }
+
+  updateRun(id: string, patch: { tags?: string[]; note?: string }): void {
+    if (patch.tags) this.db.prepare(`UPDATE runs SET tags=? WHERE id=?`).run(JSON.stringify([...new Set(patch.tags)]), id);
+    if (patch.note !== undefined) this.db.prepare(`UPDATE runs SET note=? WHERE id=?`).run(patch.note, id);
+  }
+
+  deleteRun(id: string): void {
+    this.db.prepare(`DELETE FROM runs WHERE id=?`).run(id);
+  }
+
+  getSetting<T>(key: string, fallback: T): T {
+    const row = this.db.prepare(`SELECT value FROM settings WHERE key=?`).get(key) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as T) : fallback;
+  }
+
+  setSetting(key: string, value: unknown): void {
+    this.db.prepare(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value`).run(key, JSON.stringify(value));
+  }
+
+  /** Changes whenever another connection (the CLI, another window's host) commits. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
   }
 
   metrics(runId: string, scope?: MetricRow['scope']): MetricRow[] {

@@ -1,19 +1,18 @@
 // The application API: everything the CLI, serve mode and the desktop app
 // can do, free of Electron and of any transport. Adapters stay thin.
-import { existsSync, readFileSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ApiEvent, DatasetInfo, RunDetail, Settings, SoftenResult } from '../contract/api.js';
 import { parseJobConfig, ValidationError, type DistillConfig, type JobConfig } from '../contract/jobs.js';
-import { Store, type ArtifactRow, type LogRow, type MetricRow, type Run, type RunParent } from '../db/store.js';
+import { Store, type Run, type RunParent } from '../db/store.js';
 import { JobRunner, type FinalState } from '../jobs/runner.js';
 import type { SpawnJobProcess } from '../jobs/spawn.js';
-import { resolveDataset } from '../ml/data/datasets.js';
+import { listBuiltinDatasets, resolveDataset } from '../ml/data/datasets.js';
+import { runDir } from './data-dir.js';
+import { JobQueue } from './job-queue.js';
 
-export interface RunDetail {
-  run: Run;
-  epochMetrics: MetricRow[];
-  artifacts: ArtifactRow[];
-  logs: LogRow[];
-}
+export type { RunDetail };
 
 export interface StartedJob {
   run: Run;
@@ -35,20 +34,53 @@ export interface KdRecipeOptions {
   alpha?: number;
 }
 
-export class Service {
+/** How often the database is checked for commits by other processes (the CLI). */
+const EXTERNAL_POLL_MS = 1000;
+
+export class Service extends EventEmitter<{ api: [ApiEvent] }> {
   readonly store: Store;
   readonly runner: JobRunner;
+  private readonly queue: JobQueue;
+  private pollTimer?: NodeJS.Timeout;
+  private softenTool?: Promise<typeof import('./soften-cache.js')>;
 
   constructor(
     readonly dataDir: string,
     opts: { spawn?: SpawnJobProcess; cancelGraceMs?: number } = {},
   ) {
+    super();
     this.store = new Store(dataDir);
     this.runner = new JobRunner(this.store, opts.spawn, opts.cancelGraceMs);
+    this.queue = new JobQueue(this.runner, () => this.getSettings().concurrency);
+    this.runner.on('event', (runId, event) => {
+      if (event.type !== 'artifact') this.emit('api', { type: 'job', runId, event });
+    });
+    this.runner.on('finished', (runId) => this.emitRun(runId));
+    this.queue.on('started', (runId) => this.emitRun(runId));
+  }
+
+  /** Starts watching for runs written by other processes; hosts with live clients call this. */
+  watchExternalChanges(): void {
+    if (this.pollTimer) return;
+    let seen = this.store.dataVersion();
+    this.pollTimer = setInterval(() => {
+      const v = this.store.dataVersion();
+      if (v !== seen) {
+        seen = v;
+        this.emit('api', { type: 'changed' });
+      }
+    }, EXTERNAL_POLL_MS);
+    this.pollTimer.unref();
   }
 
   close(): void {
+    if (this.pollTimer) clearInterval(this.pollTimer);
     this.store.close();
+  }
+
+  private emitRun(runId: string): void {
+    const run = this.store.getRun(runId);
+    if (run) this.emit('api', { type: 'run', run });
   }
 
   /** The folder of a run's saved model, or an error saying why there is none. */
@@ -91,11 +123,22 @@ export class Service {
     return id;
   }
 
+  /** Starts a job at once, outside the queue (the CLI's way: one job, in the foreground). */
   startJob(input: unknown, name?: string): StartedJob {
     const { config, parents, teacherModelDir } = this.prepare(input);
     const run = this.store.createRun({ config, parents, name });
+    this.emitRun(run.id);
     const job = this.runner.start(run.id, config, { teacherModelDir });
+    this.emitRun(run.id);
     return { run, finished: job.finished };
+  }
+
+  /** Queues a job; it starts when the queue has a free slot (Settings.concurrency). */
+  enqueueJob(input: unknown, name?: string): StartedJob {
+    const { config, parents, teacherModelDir } = this.prepare(input);
+    const run = this.store.createRun({ config, parents, name });
+    this.emitRun(run.id);
+    return { run, finished: this.queue.enqueue(run.id, config, { teacherModelDir }) };
   }
 
   /** Runs a job to its end; resolves with the final run record. */
@@ -106,11 +149,7 @@ export class Service {
     return this.store.getRun(job.run.id)!;
   }
 
-  /**
-   * The seed's experiment: teacher CNN, student MLP distilled from it, and
-   * the same student trained alone. Stops at the first step that does not complete.
-   */
-  async runKdRecipe(o: KdRecipeOptions, onStart?: (run: Run, step: string) => void): Promise<Run[]> {
+  private kdSteps(o: KdRecipeOptions) {
     const common = {
       dataset: o.dataset,
       epochs: o.epochs,
@@ -121,31 +160,68 @@ export class Service {
       seed: o.seed,
       backend: o.backend,
     };
-    const distill = {
+    const distill = (teacherRunId: string) => ({
       ...common,
       kind: 'distill',
       model: 'student',
       temperature: o.temperature ?? KD_RECIPE_DEFAULTS.temperature,
       alpha: o.alpha ?? KD_RECIPE_DEFAULTS.alpha,
-      teacherRunId: 'pending',
-    };
+      teacherRunId,
+    });
+    const teacher = { ...common, kind: 'train', model: 'teacher' };
+    const alone = { ...common, kind: 'train', model: 'student' };
     // Validate every step up front, so a bad alpha fails before the teacher trains.
-    parseJobConfig(distill);
-    const teacherInput = { ...common, kind: 'train', model: 'teacher' };
-    this.prepare(teacherInput);
+    parseJobConfig(distill('pending'));
+    this.prepare(teacher);
+    return { teacher, distill, alone };
+  }
+
+  /**
+   * The seed's experiment, in the foreground: teacher CNN, student MLP
+   * distilled from it, and the same student trained alone. Stops at the
+   * first step that does not complete.
+   */
+  async runKdRecipe(o: KdRecipeOptions, onStart?: (run: Run, step: string) => void): Promise<Run[]> {
+    const steps = this.kdSteps(o);
     const runs: Run[] = [];
-    const teacher = await this.runJob(teacherInput, 'kd: teacher', (r) => onStart?.(r, 'teacher'));
+    const teacher = await this.runJob(steps.teacher, 'kd: teacher', (r) => onStart?.(r, 'teacher'));
     runs.push(teacher);
     if (teacher.status !== 'completed') return runs;
-    const student = await this.runJob({ ...distill, teacherRunId: teacher.id }, 'kd: student with teacher', (r) => onStart?.(r, 'student with teacher'));
+    const student = await this.runJob(steps.distill(teacher.id), 'kd: student with teacher', (r) => onStart?.(r, 'student with teacher'));
     runs.push(student);
     if (student.status !== 'completed') return runs;
-    runs.push(await this.runJob({ ...common, kind: 'train', model: 'student' }, 'kd: student alone', (r) => onStart?.(r, 'student alone')));
+    runs.push(await this.runJob(steps.alone, 'kd: student alone', (r) => onStart?.(r, 'student alone')));
     return runs;
   }
 
+  /**
+   * The kd recipe through the queue (the app's way): returns the queued
+   * teacher run at once; the two students are queued when it completes.
+   */
+  enqueueKdRecipe(o: KdRecipeOptions): Run {
+    const steps = this.kdSteps(o);
+    const teacher = this.enqueueJob(steps.teacher, 'kd: teacher');
+    void teacher.finished.then((state) => {
+      if (state.status !== 'completed') return;
+      try {
+        this.enqueueJob(steps.distill(teacher.run.id), 'kd: student with teacher');
+        this.enqueueJob(steps.alone, 'kd: student alone');
+      } catch (e) {
+        process.emitWarning(`kd recipe: could not queue the students of ${teacher.run.id}: ${(e as Error).message}`);
+      }
+    });
+    return teacher.run;
+  }
+
+  /** Cancels a running job, or withdraws a queued one. */
   cancel(runId: string): boolean {
-    return this.runner.cancel(this.store.resolveRunId(runId));
+    const id = this.store.resolveRunId(runId);
+    if (this.queue.withdraw(id)) {
+      this.store.finishRun(id, 'cancelled');
+      this.emitRun(id);
+      return true;
+    }
+    return this.runner.cancel(id);
   }
 
   listRuns(filter: Parameters<Store['listRuns']>[0] = {}): Run[] {
@@ -156,14 +232,52 @@ export class Service {
     const id = this.store.resolveRunId(idOrPrefix);
     return {
       run: this.store.getRun(id)!,
-      epochMetrics: this.store.metrics(id, 'epoch'),
+      metrics: this.store.metrics(id),
       artifacts: this.store.artifacts(id),
       logs: this.store.logs(id),
     };
   }
 
-  /** Reads a run's model.json topology, e.g. to show its layers. */
-  modelTopology(runId: string): unknown {
-    return JSON.parse(readFileSync(join(this.modelDir(runId), 'model.json'), 'utf8')).modelTopology;
+  updateRun(id: string, patch: { tags?: string[]; note?: string }): Run {
+    const rid = this.store.resolveRunId(id);
+    this.store.updateRun(rid, patch);
+    this.emitRun(rid);
+    return this.store.getRun(rid)!;
+  }
+
+  /** Deletes runs with their weights and artifacts; running runs must be cancelled first. */
+  deleteRuns(ids: string[]): string[] {
+    const resolved = ids.map((i) => this.store.resolveRunId(i));
+    const busy = resolved.filter((i) => ['running', 'queued'].includes(this.store.getRun(i)!.status));
+    if (busy.length) throw new ValidationError(`ids: run(s) ${busy.join(', ')} are still queued or running; cancel them first`);
+    for (const id of resolved) {
+      this.store.deleteRun(id);
+      rmSync(runDir(this.dataDir, id), { recursive: true, force: true });
+    }
+    this.emit('api', { type: 'deleted', ids: resolved });
+    return resolved;
+  }
+
+  getSettings(): Settings {
+    return { concurrency: this.store.getSetting('concurrency', 1) };
+  }
+
+  setSettings(s: Settings): Settings {
+    this.store.setSetting('concurrency', s.concurrency);
+    this.queue.pump();
+    return this.getSettings();
+  }
+
+  listDatasets(): DatasetInfo[] {
+    return listBuiltinDatasets();
+  }
+
+  /** A run's probabilities for one test image at temperature T (inference in this process). */
+  async soften(id: string, image: number, temperature: number): Promise<SoftenResult> {
+    const rid = this.store.resolveRunId(id);
+    const run = this.store.getRun(rid)!;
+    this.softenTool ??= import('./soften-cache.js');
+    const tool = await this.softenTool;
+    return tool.softenCached(rid, this.modelDir(rid), run.dataset ?? 'mnist', image, temperature);
   }
 }

@@ -1,0 +1,75 @@
+// Where the end-to-end bodies run: serve mode in Debian's Chromium, or the
+// Electron app when its binary is present. Each target gives a Page that
+// shows the workbench; the bodies (workbench.ts) don't know which.
+import { chromium, _electron, type Browser, type ElectronApplication, type Page } from 'playwright-core';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Service } from '../src-main/service/service.js';
+import { startServer, type RunningServer } from '../src-main/serve/server.js';
+import { PROJECT_ROOT, RENDERER_DIR } from '../src-main/serve/renderer-build.js';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const ARTIFACTS = join(PROJECT_ROOT, 'test-results', 'e2e');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+export interface Target {
+  name: string;
+  page: Page;
+  /** Base URL with token (serve mode only). */
+  url?: string;
+  server?: RunningServer;
+  close(): Promise<void>;
+}
+
+export function chromiumMissing(): string | null {
+  if (!existsSync(CHROMIUM)) return `${CHROMIUM} not found (install Debian's chromium package, or set CHROMIUM_PATH)`;
+  if (!existsSync(join(RENDERER_DIR, 'index.html'))) return 'the renderer is not built (npm test builds it; or run npm run build)';
+  return null;
+}
+
+export async function serveTarget(): Promise<Target> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'distillery-e2e-'));
+  const svc = new Service(dataDir);
+  const server = await startServer(svc, { host: '127.0.0.1', port: 0, staticDir: RENDERER_DIR });
+  const browser: Browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  await page.goto(server.url);
+  return {
+    name: 'serve',
+    page,
+    url: server.url,
+    server,
+    close: async () => {
+      await browser.close();
+      svc.runner.killAll();
+      await server.close();
+      svc.close();
+    },
+  };
+}
+
+/** Why the Electron project cannot run here, or null when it can. */
+export function electronMissing(): string | null {
+  try {
+    const bin = createRequire(import.meta.url)('electron') as string;
+    if (!existsSync(bin)) return `the Electron binary ${bin} is not installed`;
+    return null;
+  } catch (e) {
+    return `the Electron binary is not installed (${String((e as Error).message).split('\n')[0]})`;
+  }
+}
+
+export async function electronTarget(): Promise<Target> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'distillery-e2e-electron-'));
+  const app: ElectronApplication = await _electron.launch({
+    args: [PROJECT_ROOT, `--user-data-dir=${dataDir}`],
+    env: { ...process.env, DISTILLERY_NODE: process.execPath },
+  });
+  const page = await app.firstWindow();
+  return { name: 'electron', page, close: () => app.close() };
+}

@@ -1,0 +1,174 @@
+// The application API contract: one schema per method input, one TypeScript
+// interface both hosts implement (Electron preload over IPC, HTTP in serve
+// mode). Every payload crossing a process boundary is parsed with these
+// schemas before the service sees it. Imported by the renderer too, so it
+// must stay free of Node imports.
+import { z } from 'zod';
+import { distillFields, JobConfigSchema, trainingFields, type JobEvent, type Summary } from './jobs.js';
+
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface RunParent {
+  id: string;
+  role: string;
+}
+
+export interface Run {
+  id: string;
+  kind: string;
+  status: RunStatus;
+  name: string | null;
+  dataset: string | null;
+  model: string | null;
+  config: Record<string, unknown>;
+  seed: number | null;
+  backend: string | null;
+  device: string | null;
+  backendVersion: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+  summary: Summary;
+  tags: string[];
+  note: string;
+  parents: RunParent[];
+  children: RunParent[];
+}
+
+export interface MetricRow {
+  scope: 'batch' | 'epoch' | 'final';
+  step: number;
+  epoch: number;
+  name: string;
+  value: number;
+  t: number;
+}
+
+export interface ArtifactRow {
+  id: number;
+  kind: string;
+  name: string;
+  path: string;
+  size: number;
+  sha256: string;
+  meta: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface LogRow {
+  t: number;
+  level: string;
+  message: string;
+}
+
+export interface RunDetail {
+  run: Run;
+  metrics: MetricRow[];
+  artifacts: ArtifactRow[];
+  logs: LogRow[];
+}
+
+export interface SoftenResult {
+  image: number;
+  label: number;
+  temperature: number;
+  logits: number[];
+  probabilities: number[];
+  softened: number[];
+  predicted: number;
+  predictedSoftened: number;
+  pixels: number[];
+  rows: number;
+  cols: number;
+}
+
+export interface Settings {
+  concurrency: number;
+}
+
+export interface DatasetInfo {
+  name: string;
+  available: boolean;
+}
+
+const RunId = z.string().regex(/^[0-9a-f]{1,32}$/, 'must be a run id (hex)');
+
+export const ListRunsInput = z.object({ kind: z.string().optional(), status: z.enum(RUN_STATUSES).optional() }).strict();
+export const RunIdInput = z.object({ id: RunId }).strict();
+export const RunIdsInput = z.object({ ids: z.array(RunId).min(1, 'select at least one run').max(10000) }).strict();
+export const StartJobInput = z.object({ config: JobConfigSchema, name: z.string().max(200).optional() }).strict();
+export const KdRecipeInput = z.object({ ...trainingFields, ...distillFields }).strict();
+export const UpdateRunInput = z
+  .object({
+    id: RunId,
+    tags: z.array(z.string().trim().min(1, 'a tag cannot be empty').max(40, 'a tag is at most 40 characters')).max(50).optional(),
+    note: z.string().max(10000).optional(),
+  })
+  .strict();
+export const SoftenInput = z
+  .object({
+    id: RunId,
+    image: z.number().int().min(0, 'must be 0 or more'),
+    temperature: z.number().positive('must be greater than 0').max(1000),
+  })
+  .strict();
+export const SettingsInput = z.object({ concurrency: z.number().int().min(1, 'must be at least 1').max(16, 'must be at most 16') }).strict();
+export const EmptyInput = z.object({}).strict();
+
+/** Method name → input schema. The transport adapters iterate this map. */
+export const API_INPUTS = {
+  listRuns: ListRunsInput,
+  getRun: RunIdInput,
+  startJob: StartJobInput,
+  startKdRecipe: KdRecipeInput,
+  cancelRun: RunIdInput,
+  deleteRuns: RunIdsInput,
+  updateRun: UpdateRunInput,
+  soften: SoftenInput,
+  getSettings: EmptyInput,
+  setSettings: SettingsInput,
+  listDatasets: EmptyInput,
+} as const;
+
+export type ApiMethod = keyof typeof API_INPUTS;
+export type ApiInput<M extends ApiMethod> = z.input<(typeof API_INPUTS)[M]>;
+
+export interface DistilleryApi {
+  listRuns(input: ApiInput<'listRuns'>): Promise<Run[]>;
+  getRun(input: ApiInput<'getRun'>): Promise<RunDetail>;
+  startJob(input: ApiInput<'startJob'>): Promise<Run>;
+  startKdRecipe(input: ApiInput<'startKdRecipe'>): Promise<Run>;
+  cancelRun(input: ApiInput<'cancelRun'>): Promise<{ cancelled: boolean }>;
+  deleteRuns(input: ApiInput<'deleteRuns'>): Promise<{ deleted: string[] }>;
+  updateRun(input: ApiInput<'updateRun'>): Promise<Run>;
+  soften(input: ApiInput<'soften'>): Promise<SoftenResult>;
+  getSettings(input: ApiInput<'getSettings'>): Promise<Settings>;
+  setSettings(input: ApiInput<'setSettings'>): Promise<Settings>;
+  listDatasets(input: ApiInput<'listDatasets'>): Promise<DatasetInfo[]>;
+  /** Live updates; returns an unsubscribe function. */
+  subscribe(listener: (event: ApiEvent) => void): () => void;
+}
+
+/** Pushed to every open window: a run's row changed, a job streamed an event, or another process changed the database. */
+export type ApiEvent =
+  | { type: 'run'; run: Run }
+  | { type: 'deleted'; ids: string[] }
+  | { type: 'job'; runId: string; event: JobEvent }
+  | { type: 'changed' };
+
+/** Errors cross the boundary as { error: { code, message } }. */
+export interface ApiErrorBody {
+  error: { code: 'invalid' | 'not_found' | 'internal' | 'unauthorized'; message: string };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorBody['error']['code'],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}

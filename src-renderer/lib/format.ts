@@ -1,0 +1,25 @@
+import type { Run } from '../../src-main/contract/api.js';
+
+export const fmtInt = (n: unknown) => (typeof n === 'number' ? n.toLocaleString('en-US') : '');
+export const fmtAcc = (n: unknown) => (typeof n === 'number' ? n.toFixed(4) : '');
+export const fmtNum = (n: unknown, d = 4) => (typeof n === 'number' ? n.toFixed(d) : '');
+
+export function fmtDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '';
+  if (seconds < 60) return `${seconds.toFixed(1)}s`;
+  const m = Math.floor(seconds / 60);
+  if (m < 60) return `${m}m ${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function runSeconds(run: Run, now = Date.now()): number | null {
+  if (!run.startedAt) return null;
+  return ((run.finishedAt ? Date.parse(run.finishedAt) : now) - Date.parse(run.startedAt)) / 1000;
+}
+
+export const fmtDate = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
+
+export function modelLabel(run: Run): string {
+  if (run.kind === 'distill') return `${run.model} ← ${run.parents.find((p) => p.role === 'teacher')?.id ?? '?'}`;
+  return run.model ?? '';
+}

@@ -1,0 +1,40 @@
+// The API over HTTP (serve mode): POST /api/<method> with JSON, live events
+// as server-sent events. Authenticated by the cookie serve mode set when the
+// page was opened with its token.
+import type { ApiEvent, ApiMethod, DistilleryApi } from '../../src-main/contract/api.js';
+
+export class HttpApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export function createHttpClient(base = '', fetchFn: typeof fetch = (...a) => fetch(...a)): DistilleryApi {
+  const call = (method: ApiMethod) => async (input: unknown) => {
+    const res = await fetchFn(`${base}/api/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      credentials: 'same-origin',
+      body: JSON.stringify(input ?? {}),
+    });
+    const body = await res.json().catch(() => null);
+    if (!res.ok) throw new HttpApiError(body?.error?.code ?? 'internal', body?.error?.message ?? `HTTP ${res.status}`, res.status);
+    return body;
+  };
+  const methods: ApiMethod[] = ['listRuns', 'getRun', 'startJob', 'startKdRecipe', 'cancelRun', 'deleteRuns', 'updateRun', 'soften', 'getSettings', 'setSettings', 'listDatasets'];
+  const api = Object.fromEntries(methods.map((m) => [m, call(m)])) as unknown as DistilleryApi;
+  api.subscribe = (listener) => {
+    const source = new EventSource(`${base}/api/events`);
+    source.addEventListener('batch', (e) => {
+      for (const ev of JSON.parse((e as MessageEvent).data) as ApiEvent[]) listener(ev);
+    });
+    // After a reconnect, whatever happened meanwhile must be refetched.
+    source.addEventListener('hello', () => listener({ type: 'changed' }));
+    return () => source.close();
+  };
+  return api;
+}
