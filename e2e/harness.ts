@@ -20,6 +20,8 @@ export interface Target {
   /** Base URL with token (serve mode only). */
   url?: string;
   server?: RunningServer;
+  /** The data folder the app uses, for writing to it from "another process". */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export async function serveTarget(): Promise<Target> {
   return {
     name: 'serve',
     page,
+    dataDir,
     url: server.url,
     server,
     close: async () => {
@@ -71,5 +74,5 @@ export async function electronTarget(): Promise<Target> {
     env: { ...process.env, DISTILLERY_NODE: process.execPath },
   });
   const page = await app.firstWindow();
-  return { name: 'electron', page, close: () => app.close() };
+  return { name: 'electron', page, dataDir, close: () => app.close() };
 }

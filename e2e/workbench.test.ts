@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromiumMissing, electronMissing, electronTarget, serveTarget, type Target } from './harness.js';
-import { cancelRun, kdRunFromForm, reloadKeepsState } from './workbench.js';
+import { cancelRun, externalRunAppears, kdRunFromForm, reloadKeepsState } from './workbench.js';
 
 function project(name: string, why: string | null, make: () => Promise<Target>) {
   describe(name, { skip: why ? `skipped: ${why}` : false }, () => {
@@ -18,6 +18,7 @@ function project(name: string, why: string | null, make: () => Promise<Target>) 
       cancelledId = await cancelRun(t);
     });
     test('reloading shows the same state', { timeout: 60_000 }, () => reloadKeepsState(t, cancelledId));
+    test('a run started from the CLI appears without a restart', { timeout: 60_000 }, () => externalRunAppears(t));
     if (name === 'serve mode') {
       test('requests without the token are refused with 401', async () => {
         const base = new URL(t.url!).origin;

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { Service } from '../src-main/service/service.js';
 import { ARTIFACTS, type Target } from './harness.js';
 
 const shot = (t: Target, name: string) => t.page.screenshot({ path: join(ARTIFACTS, `${t.name}-${name}.png`), fullPage: true });
@@ -116,4 +117,19 @@ export async function reloadKeepsState(t: Target, cancelledId: string): Promise<
   await nav(page, 'Runs');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=runs-table] tbody tr').length === 4);
   assert.equal((await page.locator(`tr[data-run-id="${cancelledId}"] [data-col=status]`).textContent())?.trim(), 'cancelled');
+}
+
+/** A run written by another connection (as the CLI does) shows up without a reload. */
+export async function externalRunAppears(t: Target): Promise<void> {
+  const { page } = t;
+  await nav(page, 'Runs');
+  const before = await page.locator('[data-testid=runs-table] tbody tr').count();
+  const other = new Service(t.dataDir);
+  try {
+    const run = await other.runJob({ kind: 'train', model: 'student', epochs: 1, trainLimit: 64, testLimit: 50 });
+    await page.locator(`tr[data-run-id="${run.id}"]`).waitFor({ timeout: 15_000 });
+    assert.equal(await page.locator('[data-testid=runs-table] tbody tr').count(), before + 1);
+  } finally {
+    other.close();
+  }
 }
