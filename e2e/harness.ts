@@ -2,8 +2,7 @@
 // Electron app when its binary is present. Each target gives a Page that
 // shows the workbench; the bodies (workbench.ts) don't know which.
 import { chromium, _electron, type Browser, type ElectronApplication, type Page } from 'playwright-core';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Service } from '../src-main/service/service.js';
@@ -56,22 +55,30 @@ export async function serveTarget(): Promise<Target> {
   };
 }
 
-/** Why the Electron project cannot run here, or null when it can. */
+/**
+ * Why the Electron project cannot run here, or null when it can. Looks for
+ * the binary without require('electron'): that require starts a download
+ * when the binary is missing, and tests must not reach the network.
+ */
 export function electronMissing(): string | null {
-  try {
-    const bin = createRequire(import.meta.url)('electron') as string;
-    if (!existsSync(bin)) return `the Electron binary ${bin} is not installed`;
-    return null;
-  } catch (e) {
-    return `the Electron binary is not installed (${String((e as Error).message).split('\n')[0]})`;
-  }
+  const pkg = join(PROJECT_ROOT, 'node_modules', 'electron');
+  const pathFile = join(pkg, 'path.txt');
+  if (!existsSync(pathFile)) return 'the Electron binary is not installed (node_modules/electron/path.txt is missing: its download did not run or failed)';
+  const bin = join(pkg, 'dist', readFileSync(pathFile, 'utf8').trim());
+  return existsSync(bin) ? null : `the Electron binary ${bin} is missing`;
+}
+
+export function electronBinary(): string {
+  const pkg = join(PROJECT_ROOT, 'node_modules', 'electron');
+  return join(pkg, 'dist', readFileSync(join(pkg, 'path.txt'), 'utf8').trim());
 }
 
 export async function electronTarget(): Promise<Target> {
   const dataDir = mkdtempSync(join(tmpdir(), 'distillery-e2e-electron-'));
   const app: ElectronApplication = await _electron.launch({
-    args: [PROJECT_ROOT, `--user-data-dir=${dataDir}`],
-    env: { ...process.env, DISTILLERY_NODE: process.execPath },
+    executablePath: electronBinary(),
+    args: [PROJECT_ROOT],
+    env: { ...process.env, DISTILLERY_NODE: process.execPath, DISTILLERY_DATA_DIR: dataDir },
   });
   const page = await app.firstWindow();
   return { name: 'electron', page, dataDir, close: () => app.close() };

@@ -27,11 +27,15 @@ interface Host {
 let host: Host | undefined;
 let win: BrowserWindow | undefined;
 
-/** Starts `distillery serve` on a free loopback port with a fresh token and waits for its address. */
+/**
+ * Starts `distillery serve` on a free loopback port with a fresh token and
+ * waits for its address. The host picks the data folder like the CLI does
+ * ($DISTILLERY_DATA_DIR, else this app's userData folder), so both share it.
+ */
 function startHost(): Promise<Host> {
   const token = randomBytes(24).toString('base64url');
   const node = process.env.DISTILLERY_NODE ?? 'node';
-  const proc = spawn(node, [join(ROOT, 'bin/distillery.mjs'), '--json', '--data-dir', app.getPath('userData'), 'serve', '--port', '0', '--token', token], {
+  const proc = spawn(node, [join(ROOT, 'bin/distillery.mjs'), '--json', 'serve', '--port', '0', '--token', token], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
