@@ -4,12 +4,24 @@ import { ValidationError, type JobEvent } from '../contract/jobs.js';
 import type { Run } from '../db/store.js';
 import { initBackend } from '../ml/engine/backend.js';
 import { softenExample } from '../ml/inspect/soften.js';
-import { buildClassifier, CLASSIFIER_MODELS, type ClassifierModel } from '../ml/models/classifiers.js';
+import type { LayersModel } from '@tensorflow/tfjs';
+import { buildConvAe, buildDenseAe, buildGaussianVae } from '../ml/models/autoencoders.js';
+import { buildClassifier, CLASSIFIER_MODELS } from '../ml/models/classifiers.js';
 import { formatSummary, summarize } from '../ml/models/summary.js';
 import { defaultDataDir, DATA_DIR_ENV } from '../service/data-dir.js';
 import { Service, KD_RECIPE_DEFAULTS } from '../service/service.js';
 import { acc, duration, int, modelLabel, runSeconds, table } from './format.js';
 import { progressView } from './progress.js';
+
+/** Models `distillery summary` can describe, by the name users type. */
+const SUMMARY_MODELS: Record<string, () => LayersModel> = {
+  teacher: () => buildClassifier('teacher'),
+  student: () => buildClassifier('student'),
+  'conv-ae': () => buildConvAe().model,
+  'dense-ae': () => buildDenseAe().model,
+  'vae-encoder': () => buildGaussianVae(2).encoder,
+  'vae-decoder': () => buildGaussianVae(2).decoder,
+};
 
 interface GlobalOpts {
   dataDir?: string;
@@ -70,6 +82,21 @@ function runRow(r: Run) {
     duration(runSeconds(r)),
   ];
 }
+/** The summary metrics worth a column for these runs' kinds. */
+function keyMetrics(runs: Run[]): { key: string; label: string; fmt: (v: unknown) => string }[] {
+  const n4 = (v: unknown) => (typeof v === 'number' ? v.toFixed(4) : '');
+  const n2 = (v: unknown) => (typeof v === 'number' ? v.toFixed(2) : '');
+  const all = [
+    { key: 'test_accuracy', label: 'test accuracy', fmt: acc },
+    { key: 'teacher_test_recon_loss', label: 'teacher recon', fmt: n4 },
+    { key: 'alone_test_recon_loss', label: 'student alone recon', fmt: n4 },
+    { key: 'test_recon_loss', label: 'test recon loss', fmt: n4 },
+    { key: 'test_elbo', label: 'test ELBO', fmt: n2 },
+    { key: 'test_nll', label: 'test NLL (IS)', fmt: n2 },
+    { key: 'active_dims', label: 'active dims', fmt: (v: unknown) => (typeof v === 'number' ? String(v) : '') },
+  ];
+  return all.filter((c) => runs.some((r) => r.summary[c.key] !== undefined && r.summary[c.key] !== null));
+}
 const RUN_HEADERS = ['id', 'kind', 'status', 'dataset', 'model', 'test acc', 'params', 'created', 'duration'];
 
 export function buildCli(): Command {
@@ -116,10 +143,11 @@ export function buildCli(): Command {
   }
 
   function reportRuns(runs: Run[], title: string) {
-    const rows = runs.map((r) => [r.name?.replace(/^kd: /, '') ?? modelLabel(r), r.id, r.status, int(r.summary.params), acc(r.summary.test_accuracy)]);
+    const cols = keyMetrics(runs);
+    const rows = runs.map((r) => [r.name?.replace(/^(kd|vae-compare): /, '') ?? modelLabel(r), r.id, r.status, int(r.summary.params), ...cols.map((c) => c.fmt(r.summary[c.key]))]);
     const failed = runs.find((r) => r.status === 'failed');
     print(
-      `\n${title}\n${table(['model', 'run', 'status', 'parameters', 'test accuracy'], rows)}${failed ? `\n\nrun ${failed.id} failed: ${failed.error}` : ''}`,
+      `\n${title}\n${table(['model', 'run', 'status', 'parameters', ...cols.map((c) => c.label)], rows)}${failed ? `\n\nrun ${failed.id} failed: ${failed.error}` : ''}`,
       runs,
     );
     if (runs.some((r) => r.status === 'failed')) process.exitCode = 1;
@@ -180,6 +208,88 @@ export function buildCli(): Command {
     }
   });
 
+  const single = (cmd: Command, label: (o: Record<string, unknown>) => string, config: (o: Record<string, unknown>) => Record<string, unknown>) =>
+    commonTrainingOptions(cmd).action(async (o) => {
+      const svc = service();
+      try {
+        const runs = await runWithProgress(svc, async (onStart) => [await svc.runJob({ ...config(o), ...trainingConfig(o) }, undefined, (r) => onStart(r, label(o)))]);
+        reportRuns(runs, 'Result');
+      } finally {
+        svc.close();
+      }
+    });
+
+  single(
+    run
+      .command('autoencoder')
+      .description("train the seed's conv (4,385 params) or dense (201,616 params) autoencoder")
+      .addOption(new Option('--model <name>', 'architecture').choices(['conv', 'dense']).default('conv'))
+      .addOption(new Option('--loss <name>', 'per-pixel reconstruction loss').choices(['bce', 'mse']).default('bce'))
+      .option('--sharpen-temperature <T>', 'also show reconstructions with logits / T (the seed uses 0.6)', number('--sharpen-temperature', false), 0.6),
+    (o) => `autoencoder ${o.model}`,
+    (o) => ({ kind: 'autoencoder', model: o.model, loss: o.loss, sharpenTemperature: o.sharpenTemperature }),
+  );
+
+  single(
+    run
+      .command('ae-distill')
+      .description("dense AE student whose code is pulled towards a conv AE teacher's: recon + alpha·MSE(code_S − code_T)·T²")
+      .requiredOption('--teacher <run-id>', 'completed conv autoencoder run')
+      .option('--temperature <T>', 'temperature', number('--temperature', false), 4)
+      .option('--alpha <a>', 'weight of the code-matching term', number('--alpha', false), 0.5)
+      .addOption(new Option('--loss <name>', 'per-pixel reconstruction loss').choices(['bce', 'mse']).default('bce')),
+    () => 'ae-distill',
+    (o) => ({ kind: 'ae-distill', teacherRunId: o.teacher, temperature: o.temperature, alpha: o.alpha, loss: o.loss }),
+  );
+
+  const vaeOptions = (cmd: Command) =>
+    cmd
+      .option('--ll-samples <n>', 'importance samples for the test log-likelihood', number('--ll-samples', true), 100)
+      .option('--ll-images <n>', 'test images for the log-likelihood', number('--ll-images', true), 500);
+
+  single(
+    vaeOptions(run.command('vae').description('Gaussian VAE (encoder 784-512-(d, d))').option('--latent-dim <d>', 'latent size', number('--latent-dim', true), 2)),
+    (o) => `vae d=${o.latentDim}`,
+    (o) => ({ kind: 'vae', latentDim: o.latentDim, llSamples: o.llSamples, llImages: o.llImages }),
+  );
+
+  single(
+    vaeOptions(
+      run
+        .command('dirvae')
+        .description('Dirichlet VAE (Joo et al.): Dirichlet(alpha) prior, multi-Gamma KL')
+        .option('--latent-dim <K>', 'latent size (simplex dimension)', number('--latent-dim', true), 10)
+        .option('--prior-alpha <a>', 'Dirichlet prior concentration per dimension', number('--prior-alpha', false), 0.98)
+        .addOption(new Option('--sampler <name>', "Gamma sampler: exact (reparameterized Marsaglia–Tsang) or icdf (the paper's approximation)").choices(['exact', 'icdf']).default('exact')),
+    ),
+    (o) => `dirvae K=${o.latentDim}`,
+    (o) => ({ kind: 'dirvae', latentDim: o.latentDim, priorAlpha: o.priorAlpha, sampler: o.sampler, llSamples: o.llSamples, llImages: o.llImages }),
+  );
+
+  commonTrainingOptions(
+    vaeOptions(
+      run
+        .command('vae-compare')
+        .description('Gaussian VAE and Dirichlet VAE of the same latent size, side by side (ELBO, log-likelihood, active dimensions)')
+        .option('--latent-dim <K>', 'latent size of both', number('--latent-dim', true), 10)
+        .option('--prior-alpha <a>', 'Dirichlet prior concentration', number('--prior-alpha', false), 0.98),
+    ),
+  ).action(async (o) => {
+    const svc = service();
+    try {
+      const shared = { latentDim: o.latentDim, llSamples: o.llSamples, llImages: o.llImages, ...trainingConfig(o) };
+      svc.prepare({ kind: 'dirvae', priorAlpha: o.priorAlpha, ...shared });
+      const runs = await runWithProgress(svc, async (onStart) => {
+        const out = [await svc.runJob({ kind: 'vae', ...shared }, 'vae-compare: Gaussian VAE', (r) => onStart(r, 'Gaussian VAE'))];
+        if (out[0].status === 'completed') out.push(await svc.runJob({ kind: 'dirvae', priorAlpha: o.priorAlpha, ...shared }, 'vae-compare: Dirichlet VAE', (r) => onStart(r, 'Dirichlet VAE')));
+        return out;
+      });
+      reportRuns(runs, `VAE comparison, latent size ${o.latentDim} (lower NLL is better)`);
+    } finally {
+      svc.close();
+    }
+  });
+
   program
     .command('ls')
     .description('list runs')
@@ -228,11 +338,12 @@ export function buildCli(): Command {
 
   program
     .command('summary <model>')
-    .description(`Keras-style layer table of a model (${CLASSIFIER_MODELS.join(', ')})`)
+    .description(`Keras-style layer table of a model (${Object.keys(SUMMARY_MODELS).join(', ')})`)
     .action(async (name: string) => {
-      if (!CLASSIFIER_MODELS.includes(name as ClassifierModel)) throw new ValidationError(`model: must be one of ${CLASSIFIER_MODELS.join(', ')}, got "${name}"`);
+      const build = SUMMARY_MODELS[name];
+      if (!build) throw new ValidationError(`model: must be one of ${Object.keys(SUMMARY_MODELS).join(', ')}, got "${name}"`);
       await initBackend('cpu');
-      const s = summarize(buildClassifier(name as ClassifierModel));
+      const s = summarize(build());
       print(formatSummary(s), s);
     });
 

@@ -38,9 +38,64 @@ export const DistillConfigSchema = z.object({
   ...trainingFields,
 });
 
-export const JobConfigSchema = z.discriminatedUnion('kind', [TrainConfigSchema, DistillConfigSchema]);
+export const AutoencoderConfigSchema = z.object({
+  kind: z.literal('autoencoder'),
+  model: z.enum(['conv', 'dense']).default('conv'),
+  loss: z.enum(['bce', 'mse']).default('bce'),
+  /** Reconstructions are also shown with logits / T before the sigmoid (the seed uses 0.6). */
+  sharpenTemperature: z.number().positive('must be greater than 0').max(100).default(0.6),
+  ...trainingFields,
+});
+
+export const AeDistillConfigSchema = z.object({
+  kind: z.literal('ae-distill'),
+  /** A completed conv autoencoder run: its 4×4×8 code guides the dense student's 128-d code. */
+  teacherRunId: z.string().min(1, 'is required'),
+  model: z.literal('dense').default('dense'),
+  loss: z.enum(['bce', 'mse']).default('bce'),
+  temperature: z.number().positive('must be greater than 0').max(1000).default(4),
+  alpha: z.number().positive('must be greater than 0').max(1000).default(0.5),
+  ...trainingFields,
+});
+
+const vaeFields = {
+  /** Test images used for the importance-sampled log-likelihood (it costs samples × images decoder passes). */
+  llImages: z.number().int().min(1, 'must be at least 1').max(10000).default(500),
+  llSamples: z.number().int().min(1, 'must be at least 1').max(5000).default(100),
+};
+
+export const VaeConfigSchema = z.object({
+  kind: z.literal('vae'),
+  model: z.literal('gaussian').default('gaussian'),
+  latentDim: z.number().int().min(1, 'must be at least 1').max(512).default(2),
+  ...vaeFields,
+  ...trainingFields,
+});
+
+export const DirVaeConfigSchema = z.object({
+  kind: z.literal('dirvae'),
+  model: z.literal('dirichlet').default('dirichlet'),
+  latentDim: z.number().int().min(2, 'must be at least 2 (a Dirichlet lives on a simplex)').max(512).default(10),
+  priorAlpha: z.number().positive('must be greater than 0').max(100).default(0.98),
+  sampler: z.enum(['exact', 'icdf']).default('exact'),
+  ...vaeFields,
+  ...trainingFields,
+});
+
+export const JobConfigSchema = z.discriminatedUnion('kind', [
+  TrainConfigSchema,
+  DistillConfigSchema,
+  AutoencoderConfigSchema,
+  AeDistillConfigSchema,
+  VaeConfigSchema,
+  DirVaeConfigSchema,
+]);
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
 export type DistillConfig = z.infer<typeof DistillConfigSchema>;
+export type AutoencoderConfig = z.infer<typeof AutoencoderConfigSchema>;
+export type AeDistillConfig = z.infer<typeof AeDistillConfigSchema>;
+export type VaeConfig = z.infer<typeof VaeConfigSchema>;
+export type DirVaeConfig = z.infer<typeof DirVaeConfigSchema>;
 export type JobConfig = z.infer<typeof JobConfigSchema>;
 export type JobKind = JobConfig['kind'];
 

@@ -1,23 +1,18 @@
 // The train and distill jobs, as run inside a job process.
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
-import type { JobEvent, StartMessage, Summary } from '../contract/jobs.js';
+import type { DistillConfig, StartMessage, Summary, TrainConfig } from '../contract/jobs.js';
 import { loadDataset } from '../ml/data/datasets.js';
 import { initBackend } from '../ml/engine/backend.js';
 import { buildClassifier } from '../ml/models/classifiers.js';
 import { loadModel, saveModel } from '../ml/models/model-io.js';
 import { trainClassifier } from '../ml/train/classifier-trainer.js';
 import { seedGlobalRandom } from '../ml/train/rng.js';
+import { stepReporter, type JobIO } from './job-io.js';
 
-export interface JobIO {
-  emit(event: JobEvent): void;
-  isCancelled(): boolean;
-}
+export type { JobIO };
 
-/** Progress events are for eyes: a few per second is smooth, more is waste. */
-const PROGRESS_INTERVAL_MS = 200;
-
-export async function runClassifierJob(msg: StartMessage, io: JobIO): Promise<void> {
+export async function runClassifierJob(msg: StartMessage & { config: TrainConfig | DistillConfig }, io: JobIO): Promise<void> {
   const c = msg.config;
   const log = (level: 'info' | 'warn', message: string) => io.emit({ type: 'log', level, message });
   seedGlobalRandom(c.seed);
@@ -39,9 +34,7 @@ export async function runClassifierJob(msg: StartMessage, io: JobIO): Promise<vo
     log('info', `teacher loaded from run ${c.teacherRunId} (${teacher.model.countParams().toLocaleString('en-US')} parameters), T=${c.temperature}, alpha=${c.alpha}`);
   }
 
-  let lastProgress = 0;
-  let imagesSeen = 0;
-  let trainSeconds = 0;
+  const report = stepReporter(io);
   const result = await trainClassifier({
     model,
     train: ds.train,
@@ -52,37 +45,9 @@ export async function runClassifierJob(msg: StartMessage, io: JobIO): Promise<vo
     seed: c.seed,
     teacher,
     shouldStop: io.isCancelled,
-    onStep: (s) => {
-      imagesSeen += s.images;
-      trainSeconds = s.elapsed;
-      io.emit({ type: 'metric', scope: 'batch', step: s.step, epoch: s.epoch, name: 'loss', value: s.loss, t: s.elapsed });
-      io.emit({ type: 'metric', scope: 'batch', step: s.step, epoch: s.epoch, name: 'accuracy', value: s.accuracy, t: s.elapsed });
-      const now = performance.now();
-      const last = s.batch === s.batches && s.epoch === s.epochs;
-      if (now - lastProgress >= PROGRESS_INTERVAL_MS || s.step === 1 || last) {
-        lastProgress = now;
-        const totalSteps = s.batches * s.epochs;
-        io.emit({
-          type: 'progress',
-          epoch: s.epoch,
-          epochs: s.epochs,
-          batch: s.batch,
-          batches: s.batches,
-          loss: s.loss,
-          accuracy: s.accuracy,
-          eta: (s.elapsed / s.step) * (totalSteps - s.step),
-          imagesPerSecond: imagesSeen / Math.max(s.elapsed, 1e-9),
-        });
-      }
-    },
-    onEpoch: (e) => {
-      const m = (name: string, value: number) =>
-        io.emit({ type: 'metric', scope: 'epoch', step: e.epoch, epoch: e.epoch, name, value, t: e.elapsed });
-      m('train_loss', e.trainLoss);
-      m('train_accuracy', e.trainAccuracy);
-      m('test_loss', e.testLoss);
-      m('test_accuracy', e.testAccuracy);
-    },
+    onStep: (s) => report.step({ ...s, metrics: { loss: s.loss, accuracy: s.accuracy } }),
+    onEpoch: (e) =>
+      report.epoch(e.epoch, e.elapsed, { train_loss: e.trainLoss, train_accuracy: e.trainAccuracy, test_loss: e.testLoss, test_accuracy: e.testAccuracy }),
   });
 
   // Weights are saved even when cancelled: what was trained is not thrown away.
@@ -97,7 +62,7 @@ export async function runClassifierJob(msg: StartMessage, io: JobIO): Promise<vo
     epochs_done: result.epochsDone,
     train_images: ds.train.count,
     test_images: ds.test.count,
-    images_per_second: trainSeconds > 0 ? imagesSeen / trainSeconds : null,
+    images_per_second: report.throughput(),
   };
   io.emit(result.stopped ? { type: 'cancelled', summary } : { type: 'done', summary });
 }

@@ -4,7 +4,10 @@
 // exits. Events are buffered and sent in small batches, because one IPC
 // message per training step would cost more than the step's bookkeeping.
 import { ParentMessageSchema, type JobEvent } from '../contract/jobs.js';
+import type { StartMessage } from '../contract/jobs.js';
 import { runClassifierJob } from './classifier-job.js';
+import type { JobIO } from './job-io.js';
+import { runAeDistillJob, runAutoencoderJob, runVaeJob } from './latent-jobs.js';
 
 const FLUSH_MS = 100;
 
@@ -62,10 +65,26 @@ port.on('message', (raw) => {
     cancelled = true;
     return;
   }
-  runClassifierJob(msg, { emit, isCancelled: () => cancelled })
+  runJob(msg, { emit, isCancelled: () => cancelled })
     .catch((e: unknown) => emit({ type: 'failed', error: (e as Error)?.message ?? String(e) }))
     .finally(async () => {
       await flush();
       process.exit(0);
     });
 });
+
+function runJob(msg: StartMessage, io: JobIO): Promise<void> {
+  const c = msg.config;
+  switch (c.kind) {
+    case 'train':
+    case 'distill':
+      return runClassifierJob({ ...msg, config: c }, io);
+    case 'autoencoder':
+      return runAutoencoderJob({ ...msg, config: c }, io);
+    case 'ae-distill':
+      return runAeDistillJob({ ...msg, config: c }, io);
+    case 'vae':
+    case 'dirvae':
+      return runVaeJob({ ...msg, config: c }, io);
+  }
+}

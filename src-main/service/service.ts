@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiEvent, DatasetInfo, RunDetail, Settings, SoftenResult } from '../contract/api.js';
-import { parseJobConfig, ValidationError, type DistillConfig, type JobConfig } from '../contract/jobs.js';
+import { parseJobConfig, ValidationError, type AeDistillConfig, type DistillConfig, type JobConfig } from '../contract/jobs.js';
 import { Store, type Run, type RunParent } from '../db/store.js';
 import { JobRunner, type FinalState } from '../jobs/runner.js';
 import type { SpawnJobProcess } from '../jobs/spawn.js';
@@ -83,11 +83,11 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     if (run) this.emit('api', { type: 'run', run });
   }
 
-  /** The folder of a run's saved model, or an error saying why there is none. */
-  modelDir(runId: string): string {
+  /** The folder of a run's saved model (`folder`: model, encoder, decoder), or an error saying why there is none. */
+  modelDir(runId: string, folder = 'model'): string {
     const run = this.store.getRun(runId);
     if (!run) throw new ValidationError(`no run with id "${runId}"`);
-    const art = this.store.artifacts(runId).find((a) => a.kind === 'model' && a.name === 'model.json');
+    const art = this.store.artifacts(runId).find((a) => a.kind === 'model' && (a.name === `${folder}/model.json` || (folder === 'model' && a.name === 'model.json')));
     if (!art) throw new ValidationError(`run ${runId} (${run.kind}, ${run.status}) has no saved model`);
     const dir = join(this.dataDir, art.path, '..');
     if (!existsSync(join(dir, 'model.json'))) throw new ValidationError(`run ${runId}: saved model file ${art.path} is missing from the data folder`);
@@ -105,12 +105,12 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     } catch (e) {
       throw new ValidationError(`dataset: ${(e as Error).message}`);
     }
-    if (config.kind !== 'distill') return { config, parents: [] };
+    if (config.kind !== 'distill' && config.kind !== 'ae-distill') return { config, parents: [] };
     const teacherId = this.resolveTeacher(config);
     return { config: { ...config, teacherRunId: teacherId }, parents: [{ id: teacherId, role: 'teacher' }], teacherModelDir: this.modelDir(teacherId) };
   }
 
-  private resolveTeacher(config: DistillConfig): string {
+  private resolveTeacher(config: DistillConfig | AeDistillConfig): string {
     let id: string;
     try {
       id = this.store.resolveRunId(config.teacherRunId);
@@ -118,7 +118,11 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
       throw new ValidationError(`teacherRunId: ${(e as Error).message}`);
     }
     const t = this.store.getRun(id)!;
-    if (t.kind !== 'train' && t.kind !== 'distill') throw new ValidationError(`teacherRunId: run ${id} is a ${t.kind} run, not a trained classifier`);
+    if (config.kind === 'ae-distill') {
+      if (t.kind !== 'autoencoder' || t.model !== 'conv') throw new ValidationError(`teacherRunId: run ${id} is a ${t.kind} run of ${t.model}; the teacher must be a conv autoencoder run`);
+    } else if (t.kind !== 'train' && t.kind !== 'distill') {
+      throw new ValidationError(`teacherRunId: run ${id} is a ${t.kind} run, not a trained classifier`);
+    }
     if (t.status !== 'completed') throw new ValidationError(`teacherRunId: run ${id} is ${t.status}, a teacher must be completed`);
     return id;
   }

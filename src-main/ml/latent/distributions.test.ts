@@ -38,12 +38,12 @@ test('Gamma samples have mean α (several α), and gradients flow to α', () => 
   const random = mulberry32(5);
   for (const a of [0.1, 0.5, 0.98, 2, 7]) {
     const n = 20000;
-    const s = sampleGamma(tf.fill([n, 1], a) as tf.Tensor2D, random).dataSync();
+    const s = sampleGamma(tf.fill([n, 1], a) as tf.Tensor2D, random).dataSync() as Float32Array;
     const mean = s.reduce((x, y) => x + y, 0) / n;
     const sd = Math.sqrt(a / n); // Gamma(α, 1) has variance α
     assert.ok(Math.abs(mean - a) < 5 * sd, `α = ${a}: sample mean ${mean.toFixed(4)}`);
   }
-  const g = tf.grad((al: tf.Tensor) => tf.sum(sampleGamma(al as tf.Tensor2D, mulberry32(1))))(tf.fill([100, 1], 2)).dataSync();
+  const g = tf.grad((al: tf.Tensor) => tf.sum(sampleGamma(al as tf.Tensor2D, mulberry32(1))))(tf.fill([100, 1], 2)).dataSync() as Float32Array;
   assert.ok(g.every((v) => Number.isFinite(v)) && g.reduce((x, y) => x + y, 0) > 0, 'larger α gives larger samples');
 });
 
@@ -52,7 +52,7 @@ test("the paper's inverse-CDF approximation has the analytic mean Γ(α+1)^(1/α
   const n = 20000;
   const random = mulberry32(3);
   const u = tf.tensor2d(Float32Array.from({ length: n }, () => random()), [n, 1]);
-  const s = icdfGammaApprox(tf.fill([n, 1], a) as tf.Tensor2D, u).dataSync();
+  const s = icdfGammaApprox(tf.fill([n, 1], a) as tf.Tensor2D, u).dataSync() as Float32Array;
   const mean = s.reduce((x, y) => x + y, 0) / n;
   const analytic = Math.pow(Math.sqrt(Math.PI) / 2, 1 / a) * (a / (1 + a)); // Γ(1.5) = √π/2
   assert.ok(Math.abs(mean - analytic) < 0.01, `mean ${mean} vs ${analytic}`);

@@ -1,0 +1,208 @@
+// Autoencoder, AE-guided distillation, Gaussian VAE and Dirichlet VAE jobs,
+// as run inside a job process: train, log curves, save the pictures.
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import type { AeDistillConfig, AutoencoderConfig, DirVaeConfig, StartMessage, Summary, VaeConfig } from '../contract/jobs.js';
+import { loadDataset, type Dataset } from '../ml/data/datasets.js';
+import { initBackend } from '../ml/engine/backend.js';
+import { imageGrid, scatter } from '../ml/images/png.js';
+import { autoencoderViews, buildAutoencoder, buildDirichletVae, buildGaussianVae, buildDenseAe, type Autoencoder } from '../ml/models/autoencoders.js';
+import { loadModel, saveModel } from '../ml/models/model-io.js';
+import {
+  activeDimensions,
+  batchOf,
+  evaluateAutoencoder,
+  importanceSampledNll,
+  latentMeans,
+  trainAutoencoder,
+  trainVae,
+  type VaeSpec,
+} from '../ml/train/latent-trainer.js';
+import { mulberry32, seedGlobalRandom } from '../ml/train/rng.js';
+import { log, saveArtifact, stepReporter, type JobIO } from './job-io.js';
+
+type LatentConfig = AutoencoderConfig | AeDistillConfig | VaeConfig | DirVaeConfig;
+
+/** The fixed test images every reconstruction grid shows, so runs compare digit for digit. */
+const GRID_IMAGES = 10;
+
+async function setUp(c: LatentConfig, io: JobIO): Promise<Dataset> {
+  seedGlobalRandom(c.seed);
+  const info = await initBackend(c.backend, (m, level) => log(io, level, m));
+  io.emit({ type: 'started', backend: info.backend, device: info.device, backendVersion: info.version });
+  log(io, 'info', `backend ${info.backend} on ${info.device} (${info.version})`);
+  const ds = loadDataset(c.dataset, { trainLimit: c.trainLimit, testLimit: c.testLimit });
+  if (ds.train.rows !== 28 || ds.train.cols !== 28) throw new Error(`dataset ${ds.name}: images are ${ds.train.rows}×${ds.train.cols}, the seed's models need 28×28`);
+  log(io, 'info', `dataset ${ds.name}: ${ds.train.count} training and ${ds.test.count} test images`);
+  return ds;
+}
+
+const gridIndices = (ds: Dataset) => Uint32Array.from({ length: Math.min(GRID_IMAGES, ds.test.count) }, (_, i) => i);
+
+/** Reconstructions of the grid images, optionally sharpened: sigmoid(logits / T). */
+function reconstruct(ae: Autoencoder, ds: Dataset, temperature = 1): Float32Array[] {
+  return tf.tidy(() => {
+    const idx = gridIndices(ds);
+    const out = tf.sigmoid(tf.div(ae.logits.predict(batchOf(ds.test, idx, ae.inputShape)) as tf.Tensor, temperature)).dataSync() as Float32Array;
+    return Array.from(idx, (_, i) => out.slice(i * 784, (i + 1) * 784));
+  });
+}
+
+const originals = (ds: Dataset) => Array.from(gridIndices(ds), (i) => ds.test.pixels.slice(i * 784, (i + 1) * 784));
+
+export async function runAutoencoderJob(msg: StartMessage & { config: AutoencoderConfig }, io: JobIO): Promise<void> {
+  const c = msg.config;
+  const ds = await setUp(c, io);
+  const ae = buildAutoencoder(c.model);
+  const report = stepReporter(io);
+  const result = await trainAutoencoder({
+    ae, train: ds.train, test: ds.test, epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, seed: c.seed, loss: c.loss,
+    shouldStop: io.isCancelled,
+    onStep: (s) => report.step(s),
+    onEpoch: (e) => report.epoch(e.epoch, e.elapsed, e.metrics),
+  });
+  await saveModelArtifacts(io, msg.runDir, ae.model, result.stopped);
+  const rows = [originals(ds), reconstruct(ae, ds), reconstruct(ae, ds, c.sharpenTemperature)];
+  saveArtifact(io, msg.runDir, 'images/reconstructions.png', 'image', imageGrid(rows.flat(), 28, 28, GRID_IMAGES), {
+    title: `Original / reconstruction / sharpened (logits ÷ ${c.sharpenTemperature})`,
+    rows: ['original', 'reconstruction', `sharpened T=${c.sharpenTemperature}`],
+  });
+  finish(io, result.stopped, {
+    params: ae.model.countParams(),
+    test_recon_loss: result.last?.test_recon_loss ?? null,
+    epochs_done: result.epochsDone,
+    images_per_second: report.throughput(),
+  });
+}
+
+export async function runAeDistillJob(msg: StartMessage & { config: AeDistillConfig }, io: JobIO): Promise<void> {
+  const c = msg.config;
+  const ds = await setUp(c, io);
+  if (!msg.teacherModelDir) throw new Error('ae-distill job started without the teacher model folder');
+  const teacher = autoencoderViews(await loadModel(msg.teacherModelDir));
+  const teacherLoss = evaluateAutoencoder(teacher, ds.test, c.loss);
+  log(io, 'info', `teacher conv AE from run ${c.teacherRunId}: test reconstruction loss ${teacherLoss.toFixed(4)}`);
+  const report = stepReporter(io);
+  const common = { train: ds.train, test: ds.test, epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, seed: c.seed, loss: c.loss, shouldStop: io.isCancelled };
+
+  // The student alone first (same seed, same data), as the baseline the guided student is compared with.
+  log(io, 'info', 'training the dense AE student alone (baseline)');
+  const alone = buildDenseAe();
+  const aloneResult = await trainAutoencoder({ ...common, ae: alone, onEpoch: (e) => report.epoch(e.epoch, e.elapsed, { alone_test_recon_loss: e.metrics.test_recon_loss }) });
+  let result = aloneResult;
+  const guided = buildDenseAe();
+  if (!aloneResult.stopped) {
+    log(io, 'info', `training the dense AE student guided by the teacher's code (T=${c.temperature}, alpha=${c.alpha})`);
+    result = await trainAutoencoder({
+      ...common,
+      ae: guided,
+      guide: { teacher, temperature: c.temperature, alpha: c.alpha },
+      onStep: (s) => report.step(s),
+      onEpoch: (e) => report.epoch(e.epoch, e.elapsed, e.metrics),
+    });
+  }
+  await saveModelArtifacts(io, msg.runDir, guided.model, result.stopped);
+  const rows = [originals(ds), reconstruct(teacher, ds), reconstruct(alone, ds), reconstruct(guided, ds)];
+  saveArtifact(io, msg.runDir, 'images/comparison.png', 'image', imageGrid(rows.flat(), 28, 28, GRID_IMAGES), {
+    title: 'Original / teacher (conv AE) / student alone / student with teacher guidance',
+    rows: ['original', 'teacher', 'student alone', 'student with teacher'],
+  });
+  finish(io, result.stopped, {
+    params: guided.model.countParams(),
+    teacher_test_recon_loss: teacherLoss,
+    alone_test_recon_loss: aloneResult.last?.test_recon_loss ?? null,
+    test_recon_loss: result === aloneResult ? null : (result.last?.test_recon_loss ?? null),
+    epochs_done: result.epochsDone,
+    images_per_second: report.throughput(),
+  });
+}
+
+export async function runVaeJob(msg: StartMessage & { config: VaeConfig | DirVaeConfig }, io: JobIO): Promise<void> {
+  const c = msg.config;
+  const ds = await setUp(c, io);
+  const spec: VaeSpec =
+    c.kind === 'vae'
+      ? { vae: buildGaussianVae(c.latentDim), kind: 'gaussian', priorAlpha: 0, sampler: 'exact' }
+      : { vae: buildDirichletVae(c.latentDim), kind: 'dirichlet', priorAlpha: c.priorAlpha, sampler: c.sampler };
+  log(io, 'info', `${spec.kind} VAE, latent size ${c.latentDim}; encoder ${spec.vae.encoder.countParams().toLocaleString('en-US')} parameters`);
+  const report = stepReporter(io);
+  const result = await trainVae({
+    ...spec, train: ds.train, test: ds.test, epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, seed: c.seed,
+    shouldStop: io.isCancelled,
+    onStep: (s) => report.step(s),
+    onEpoch: (e) => report.epoch(e.epoch, e.elapsed, e.metrics),
+  });
+  await saveModelArtifacts(io, msg.runDir, spec.vae.encoder, result.stopped, 'encoder');
+  await saveModelArtifacts(io, msg.runDir, spec.vae.decoder, result.stopped, 'decoder');
+
+  // Latent usage: which dimensions carry information about x.
+  const { means, dims } = latentMeans(spec, ds.test);
+  const threshold = spec.kind === 'gaussian' ? 0.01 : 0.01 / dims;
+  const usage = activeDimensions(means, dims, threshold);
+  log(io, 'info', `active latent dimensions: ${usage.active} of ${dims} (variance of E[z|x] over test images > ${threshold.toPrecision(2)})`);
+  saveArtifact(io, msg.runDir, 'latent/usage.json', 'data', JSON.stringify({ variances: usage.variances, threshold, active: usage.active }), { title: 'Variance of E[z|x] per latent dimension' });
+  if (dims >= 2) {
+    const pts: [number, number][] = Array.from({ length: ds.test.count }, (_, i) => [means[i * dims], means[i * dims + 1]]);
+    saveArtifact(io, msg.runDir, 'images/latent-scatter.png', 'image', scatter(pts, ds.test.labels), { title: `Test set latent means (dimensions 1 and 2), coloured by digit` });
+  }
+  saveArtifact(io, msg.runDir, 'images/reconstructions.png', 'image', imageGrid([...originals(ds), ...vaeReconstructions(spec, ds)], 28, 28, GRID_IMAGES), {
+    title: 'Original / reconstruction from E[z|x]',
+  });
+  const decode = (zs: number[][]) => tf.tidy(() => Array.from({ length: zs.length }, (_, i) => (tf.sigmoid(spec.vae.decoder.predict(tf.tensor2d(zs)) as tf.Tensor).dataSync() as Float32Array).slice(i * 784, (i + 1) * 784)));
+  if (spec.kind === 'gaussian' && dims >= 2) {
+    // The decoded manifold: a grid of z over [−3, 3]² in the first two dimensions (others 0).
+    const n = 15;
+    const zs: number[][] = [];
+    for (let r = 0; r < n; r++) for (let col = 0; col < n; col++) zs.push([-3 + (6 * col) / (n - 1), 3 - (6 * r) / (n - 1), ...new Array(dims - 2).fill(0)]);
+    saveArtifact(io, msg.runDir, 'images/manifold.png', 'image', imageGrid(decode(zs), 28, 28, n, 1), { title: 'Decoded latent manifold, z₁, z₂ ∈ [−3, 3]' });
+  }
+  // Each latent dimension's own image: a simplex vertex (Dirichlet) or +2σ along one axis (Gaussian).
+  const perDim = Array.from({ length: dims }, (_, d) => Array.from({ length: dims }, (_, k) => (spec.kind === 'dirichlet' ? (k === d ? 1 : 0) : k === d ? 2 : 0)));
+  saveArtifact(io, msg.runDir, 'images/latent-dimensions.png', 'image', imageGrid(decode(perDim.slice(0, 64)), 28, 28, Math.min(dims, 16)), { title: 'Decoded image of each latent dimension' });
+
+  let nll: number | null = null;
+  if (!result.stopped) {
+    const images = Math.min(c.llImages, ds.test.count);
+    log(io, 'info', `estimating test log-likelihood: ${c.llSamples} importance samples on ${images} test images`);
+    const sub = { ...ds.test, count: images };
+    nll = importanceSampledNll(spec, sub, c.llSamples, mulberry32(c.seed + 1));
+    io.emit({ type: 'metric', scope: 'final', step: 0, epoch: result.epochsDone, name: 'test_nll', value: nll, t: 0 });
+  }
+  finish(io, result.stopped, {
+    params: spec.vae.encoder.countParams() + spec.vae.decoder.countParams(),
+    encoder_params: spec.vae.encoder.countParams(),
+    latent_dim: dims,
+    test_elbo: result.last?.test_elbo ?? null,
+    test_recon: result.last?.test_recon ?? null,
+    test_kl: result.last?.test_kl ?? null,
+    test_nll: nll,
+    ll_samples: c.llSamples,
+    active_dims: usage.active,
+    epochs_done: result.epochsDone,
+    images_per_second: report.throughput(),
+  });
+}
+
+function vaeReconstructions(spec: VaeSpec, ds: Dataset): Float32Array[] {
+  return tf.tidy(() => {
+    const x = batchOf(ds.test, gridIndices(ds), [784]);
+    let z: tf.Tensor;
+    if (spec.kind === 'gaussian') z = (spec.vae.encoder.predict(x) as tf.Tensor[])[0];
+    else {
+      const a = spec.vae.encoder.predict(x) as tf.Tensor;
+      z = tf.div(a, tf.sum(a, 1, true));
+    }
+    const out = tf.sigmoid(spec.vae.decoder.predict(z) as tf.Tensor).dataSync() as Float32Array;
+    return Array.from(gridIndices(ds), (_, i) => out.slice(i * 784, (i + 1) * 784));
+  });
+}
+
+async function saveModelArtifacts(io: JobIO, runDir: string, model: tf.LayersModel, partial: boolean, folder = 'model'): Promise<void> {
+  for (const f of await saveModel(model, join(runDir, folder))) {
+    io.emit({ type: 'artifact', kind: 'model', name: `${folder}/${f.path.endsWith('.json') ? 'model.json' : 'weights.bin'}`, path: f.path, size: f.size, sha256: f.sha256, meta: { format: 'tfjs-layers', partial } });
+  }
+}
+
+function finish(io: JobIO, stopped: boolean, summary: Summary): void {
+  io.emit(stopped ? { type: 'cancelled', summary } : { type: 'done', summary });
+}
