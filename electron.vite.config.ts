@@ -14,6 +14,8 @@ export default defineConfig({
   preload: {
     build: {
       outDir: 'out/preload',
+      // A sandboxed preload can require only 'electron': bundle everything else (zod).
+      externalizeDeps: false,
       lib: { entry: resolve('src-main/app/preload.ts') },
       rollupOptions: { output: { format: 'cjs' } },
     },

@@ -133,3 +133,28 @@ export async function externalRunAppears(t: Target): Promise<void> {
     other.close();
   }
 }
+
+/** A VAE run from the form shows its ELBO curves, pictures and latent usage. */
+export async function vaeRunShowsPictures(t: Target): Promise<void> {
+  const { page } = t;
+  await nav(page, 'New experiment');
+  await page.getByRole('radio', { name: 'VAE', exact: true }).check({ force: true });
+  await fill(page, 'Latent size', '0');
+  await page.getByText('must be at least 1').first().waitFor();
+  await fill(page, 'Latent size', '2');
+  await fill(page, 'Epochs', '1');
+  await fill(page, 'Training images', '320');
+  await fill(page, 'Test images', '100');
+  await fill(page, 'Importance samples', '5');
+  await fill(page, 'Log-likelihood images', '10');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await waitStatus(page, 'completed', 120_000);
+  await page.getByTestId('latent-usage').waitFor({ timeout: 15_000 });
+  await page.locator('.pictures img').nth(3).waitFor({ timeout: 15_000 });
+  const alts = await page.locator('.pictures img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth > 0 && i.getAttribute('alt')));
+  assert.ok(alts.every(Boolean), 'every picture loaded');
+  assert.ok(alts.some((a) => /manifold/i.test(String(a))), `a manifold picture is shown (${alts.join(' | ')})`);
+  const legend = await page.getByTestId('batch-chart').textContent();
+  assert.match(legend ?? '', /elbo/);
+  await shot(t, '07-vae');
+}

@@ -116,6 +116,7 @@ export const SoftenInput = z
   .strict();
 export const SettingsInput = z.object({ concurrency: z.number().int().min(1, 'must be at least 1').max(16, 'must be at most 16') }).strict();
 export const EmptyInput = z.object({}).strict();
+export const ArtifactInput = z.object({ id: RunId, artifactId: z.number().int().positive() }).strict();
 
 /** Method name → input schema. The transport adapters iterate this map. */
 export const API_INPUTS = {
@@ -130,6 +131,7 @@ export const API_INPUTS = {
   getSettings: EmptyInput,
   setSettings: SettingsInput,
   listDatasets: EmptyInput,
+  getArtifact: ArtifactInput,
 } as const;
 
 export type ApiMethod = keyof typeof API_INPUTS;
@@ -147,6 +149,8 @@ export interface DistilleryApi {
   getSettings(input: ApiInput<'getSettings'>): Promise<Settings>;
   setSettings(input: ApiInput<'setSettings'>): Promise<Settings>;
   listDatasets(input: ApiInput<'listDatasets'>): Promise<DatasetInfo[]>;
+  /** A small artifact (image, JSON) as a data: URL, so both hosts can show it without file access. */
+  getArtifact(input: ApiInput<'getArtifact'>): Promise<{ name: string; mime: string; dataUrl: string }>;
   /** Live updates; returns an unsubscribe function. */
   subscribe(listener: (event: ApiEvent) => void): () => void;
 }

@@ -18,6 +18,7 @@ const handlers: Record<ApiMethod, Handler> = {
   getSettings: (s) => s.getSettings(),
   setSettings: (s, i) => s.setSettings(i),
   listDatasets: (s) => s.listDatasets(),
+  getArtifact: (s, i) => s.getArtifact(i.id, i.artifactId),
 };
 
 export function isApiMethod(name: string): name is ApiMethod {

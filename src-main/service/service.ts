@@ -1,8 +1,8 @@
 // The application API: everything the CLI, serve mode and the desktop app
 // can do, free of Electron and of any transport. Adapters stay thin.
 import { EventEmitter } from 'node:events';
-import { existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
 import type { ApiEvent, DatasetInfo, RunDetail, Settings, SoftenResult } from '../contract/api.js';
 import { parseJobConfig, ValidationError, type AeDistillConfig, type DistillConfig, type JobConfig } from '../contract/jobs.js';
 import { Store, type Run, type RunParent } from '../db/store.js';
@@ -33,6 +33,8 @@ export interface KdRecipeOptions {
   temperature?: number;
   alpha?: number;
 }
+
+const MAX_INLINE_ARTIFACT = 8 * 1024 * 1024;
 
 /** How often the database is checked for commits by other processes (the CLI). */
 const EXTERNAL_POLL_MS = 1000;
@@ -270,6 +272,18 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     this.store.setSetting('concurrency', s.concurrency);
     this.queue.pump();
     return this.getSettings();
+  }
+
+  /** Artifacts shown in the UI are small; larger ones (weights) are refused rather than sent whole. */
+  getArtifact(runId: string, artifactId: number): { name: string; mime: string; dataUrl: string } {
+    const id = this.store.resolveRunId(runId);
+    const a = this.store.artifacts(id).find((x) => x.id === artifactId);
+    if (!a) throw new ValidationError(`artifactId: run ${id} has no artifact ${artifactId}`);
+    if (a.size > MAX_INLINE_ARTIFACT) throw new ValidationError(`artifactId: ${a.name} is ${a.size} bytes, too large to show (limit ${MAX_INLINE_ARTIFACT})`);
+    const mime = a.name.endsWith('.png') ? 'image/png' : a.name.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+    const file = resolve(this.dataDir, a.path);
+    if (!file.startsWith(resolve(this.dataDir) + sep)) throw new ValidationError(`artifactId: ${a.path} is outside the data folder`);
+    return { name: a.name, mime, dataUrl: `data:${mime};base64,${readFileSync(file).toString('base64')}` };
   }
 
   listDatasets(): DatasetInfo[] {

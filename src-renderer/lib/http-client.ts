@@ -1,7 +1,7 @@
 // The API over HTTP (serve mode): POST /api/<method> with JSON, live events
 // as server-sent events. Authenticated by the cookie serve mode set when the
 // page was opened with its token.
-import type { ApiEvent, ApiMethod, DistilleryApi } from '../../src-main/contract/api.js';
+import { API_INPUTS, type ApiEvent, type ApiMethod, type DistilleryApi } from '../../src-main/contract/api.js';
 
 export class HttpApiError extends Error {
   constructor(
@@ -25,7 +25,7 @@ export function createHttpClient(base = '', fetchFn: typeof fetch = (...a) => fe
     if (!res.ok) throw new HttpApiError(body?.error?.code ?? 'internal', body?.error?.message ?? `HTTP ${res.status}`, res.status);
     return body;
   };
-  const methods: ApiMethod[] = ['listRuns', 'getRun', 'startJob', 'startKdRecipe', 'cancelRun', 'deleteRuns', 'updateRun', 'soften', 'getSettings', 'setSettings', 'listDatasets'];
+  const methods = Object.keys(API_INPUTS) as ApiMethod[];
   const api = Object.fromEntries(methods.map((m) => [m, call(m)])) as unknown as DistilleryApi;
   api.subscribe = (listener) => {
     const source = new EventSource(`${base}/api/events`);
