@@ -290,6 +290,149 @@ export function buildCli(): Command {
     }
   });
 
+  // ---- compression ----
+  const compressionOptions = (cmd: Command) =>
+    cmd
+      .requiredOption('--source <run-id>', 'completed classifier run (or earlier compression step) to compress')
+      .option('--dataset <name|folder>', 'data for fine-tuning, calibration and evaluation', 'mnist')
+      .option('--batch-size <n>', 'fine-tuning batch size', number('--batch-size', true), 64)
+      .option('--learning-rate <lr>', 'fine-tuning learning rate', number('--learning-rate', false), 0.001)
+      .option('--train-limit <n>', 'use only the first n training images', number('--train-limit', true))
+      .option('--test-limit <n>', 'use only the first n test images', number('--test-limit', true))
+      .option('--seed <n>', 'seed', number('--seed', true), 42)
+      .addOption(new Option('--backend <name>', 'force a backend').choices(['tensorflow', 'wasm', 'cpu']));
+  const dataConfig = (o: Record<string, unknown>) => {
+    const { epochs: _unused, ...rest } = trainingConfig(o);
+    return { ...rest, sourceRunId: o.source };
+  };
+  const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
+  const compressCmd = (cmd: Command, label: string, config: (o: Record<string, unknown>) => Record<string, unknown>) =>
+    compressionOptions(cmd).action(async (o) => {
+      const svc = service();
+      try {
+        const runs = await runWithProgress(svc, async (onStart) => [await svc.runJob({ ...dataConfig(o), ...config(o) }, undefined, (r) => onStart(r, label))]);
+        reportRuns(runs, 'Result');
+        const r = runs[0];
+        if (r.status === 'completed' && !globals().json) {
+          const extra = Object.entries(r.summary).filter(([k]) => !['params', 'test_accuracy'].includes(k));
+          process.stdout.write(`\n${extra.map(([k, v]) => `  ${k}: ${typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(6) : v}`).join('\n')}\n`);
+        }
+      } finally {
+        svc.close();
+      }
+    });
+
+  compressCmd(
+    run
+      .command('prune')
+      .description('prune weights (unstructured, by magnitude) or whole units/filters (structured), one-shot or iterative')
+      .addOption(new Option('--method <m>', 'what to remove').choices(['unstructured', 'structured']).default('unstructured'))
+      .addOption(new Option('--criterion <c>', 'structured ranking').choices(['l1', 'l2', 'activation', 'apoz']).default('l1'))
+      .option('--sparsity <s>', 'target share of weights (or units) removed, in [0, 1)', number('--sparsity', false), 0.5)
+      .addOption(new Option('--scope <s>', 'one threshold per layer or one for all').choices(['layer', 'global']).default('layer'))
+      .option('--layers <names>', 'comma-separated layers (default: all prunable)', list)
+      .option('--steps <n>', 'iterative: reach the target in n steps, fine-tuning after each', number('--steps', true), 1)
+      .option('--finetune-epochs <n>', 'fine-tuning epochs after each step', number('--finetune-epochs', true), 1),
+    'prune',
+    (o) => ({ kind: 'prune', method: o.method, criterion: o.criterion, sparsity: o.sparsity, scope: o.scope, layers: o.layers, steps: o.steps, finetuneEpochs: o.finetuneEpochs }),
+  );
+  compressCmd(
+    run.command('sensitivity').description('per layer: test accuracy when only that layer is pruned to 0..95 %').option('--layers <names>', 'comma-separated layers', list),
+    'sensitivity',
+    (o) => ({ kind: 'sensitivity', layers: o.layers }),
+  );
+  compressCmd(
+    run
+      .command('quantize')
+      .description('post-training affine quantization of the weights to 2..8 bits; writes the integer file')
+      .option('--bits <b>', 'bits per weight, 2 to 8', number('--bits', true), 8)
+      .option('--per-tensor', 'one scale per tensor instead of per output channel')
+      .option('--calibration-images <n>', 'training images for activation ranges', number('--calibration-images', true), 500),
+    'quantize',
+    (o) => ({ kind: 'quantize', bits: o.bits, perChannel: !o.perTensor, calibrationImages: o.calibrationImages }),
+  );
+  compressCmd(
+    run
+      .command('factorize')
+      .description('replace Dense layers by rank-k SVD factors (mn → (m+n)k weights)')
+      .option('--layers <names>', 'comma-separated Dense layers (default: all but the output)', list)
+      .option('--rank <k>', 'rank for every chosen layer', number('--rank', true))
+      .option('--energy <e>', 'or the smallest rank keeping this share of Σσ²', number('--energy', false), 0.9)
+      .option('--finetune-epochs <n>', 'fine-tuning epochs after factorizing', number('--finetune-epochs', true), 0),
+    'factorize',
+    (o) => ({ kind: 'factorize', layers: o.layers, rank: o.rank, energy: o.energy, finetuneEpochs: o.finetuneEpochs }),
+  );
+  compressCmd(
+    run
+      .command('finetune')
+      .description('train a compressed model further, keeping pruned weights at zero')
+      .option('--epochs <n>', 'epochs', number('--epochs', true), 1),
+    'finetune',
+    (o) => ({ kind: 'finetune', epochs: o.epochs }),
+  );
+  compressCmd(
+    run
+      .command('score')
+      .description('MicroNet score: parameter storage and math operations against a baseline; Deep Compression size')
+      .option('--baseline <run-id>', "baseline run (default: the seed's teacher CNN at 32 bits)")
+      .addOption(new Option('--convention <c>', 'fp32: a 32-bit parameter counts 1; fp16: the seed\'s "16-bit counts as one"').choices(['fp32', 'fp16']).default('fp32')),
+    'score',
+    (o) => ({ kind: 'score', baselineRunId: o.baseline, convention: o.convention }),
+  );
+
+  /** "prune:sparsity=0.9,finetuneEpochs=1;quantize:bits=5;score" → steps. */
+  const parseSteps = (spec: string): Record<string, unknown>[] =>
+    spec.split(';').map((part) => part.trim()).filter(Boolean).map((part) => {
+      const [kind, args = ''] = part.split(':');
+      const step: Record<string, unknown> = { kind: kind.trim() };
+      for (const kv of args.split(',').filter(Boolean)) {
+        const [k, v] = kv.split('=').map((x) => x.trim());
+        if (!k || v === undefined) throw new ValidationError(`steps: "${kv}" in "${part}" is not key=value`);
+        step[k] = v === 'true' ? true : v === 'false' ? false : Number.isFinite(Number(v)) ? Number(v) : v.includes('|') ? v.split('|') : v;
+      }
+      return step;
+    });
+  const pipelineCmd = (cmd: Command, steps: (o: Record<string, unknown>) => Record<string, unknown>[], title: string) =>
+    compressionOptions(cmd).action(async (o) => {
+      const svc = service();
+      try {
+        const runs = await runWithProgress(svc, (onStart) => svc.runPipeline(String(o.source), steps(o), dataConfig(o), onStart));
+        reportRuns(runs, title);
+        const score = runs.find((r) => r.kind === 'score' && r.status === 'completed');
+        if (score && !globals().json) {
+          const s = score.summary;
+          process.stdout.write(
+            `\nMicroNet score ${Number(s.micronet_score).toFixed(4)} (storage ${Number(s.storage_ratio).toFixed(4)} + ops ${Number(s.ops_ratio).toFixed(4)}, ${s.convention})\n` +
+              `Compressed size ${int(s.compressed_bytes)} bytes vs ${int(s.original_bytes)} original: ${Number(s.compression_ratio).toFixed(1)}× smaller; test accuracy ${acc(s.test_accuracy)}\n`,
+          );
+        }
+      } finally {
+        svc.close();
+      }
+    });
+  pipelineCmd(
+    run
+      .command('pipeline')
+      .description('a chain of compression steps, each a run: --steps "prune:sparsity=0.9,finetuneEpochs=1;quantize:bits=5;score"')
+      .requiredOption('--steps <spec>', 'steps separated by ";", each kind:key=value,…'),
+    (o) => parseSteps(String(o.steps)),
+    'Pipeline',
+  );
+  pipelineCmd(
+    run
+      .command('deep-compression')
+      .description('Han et al.: prune, fine-tune, quantize, Huffman-code; reports the size in bytes and the ratio to the original')
+      .option('--sparsity <s>', 'share of weights pruned per layer (Han et al. keep 8 % of LeNet-300-100)', number('--sparsity', false), 0.92)
+      .option('--finetune-epochs <n>', 'fine-tuning after pruning', number('--finetune-epochs', true), 2)
+      .option('--bits <b>', 'quantization bits (Han et al. use 6 for LeNet)', number('--bits', true), 6),
+    (o) => [
+      { kind: 'prune', sparsity: o.sparsity, finetuneEpochs: o.finetuneEpochs },
+      { kind: 'quantize', bits: o.bits, perChannel: false },
+      { kind: 'score' },
+    ],
+    'Deep Compression',
+  );
+
   program
     .command('ls')
     .description('list runs')

@@ -25,14 +25,14 @@ export const distillFields = {
 
 export const TrainConfigSchema = z.object({
   kind: z.literal('train'),
-  model: z.enum(['teacher', 'student']),
+  model: z.enum(['teacher', 'student', 'lenet300']),
   ...trainingFields,
 });
 
 export const DistillConfigSchema = z.object({
   kind: z.literal('distill'),
   /** The student architecture trained against the teacher's soft targets. */
-  model: z.enum(['teacher', 'student']).default('student'),
+  model: z.enum(['teacher', 'student', 'lenet300']).default('student'),
   teacherRunId: z.string().min(1, 'is required'),
   ...distillFields,
   ...trainingFields,
@@ -82,7 +82,89 @@ export const DirVaeConfigSchema = z.object({
   ...trainingFields,
 });
 
+// ---- compression: each job takes a completed classifier run's model ----
+
+/** Data and optimizer fields of a compression job (fine-tuning, calibration, evaluation). */
+const { epochs: _epochs, ...dataFields } = trainingFields;
+const sourceFields = {
+  sourceRunId: z.string().min(1, 'is required'),
+  /** Filled in from the source run, for tables. */
+  model: z.string().optional(),
+  ...dataFields,
+};
+const sparsity = z.number().min(0, 'must be in [0, 1)').lt(1, 'must be in [0, 1)');
+
+export const PruneConfigSchema = z.object({
+  kind: z.literal('prune'),
+  method: z.enum(['unstructured', 'structured']).default('unstructured'),
+  /** Structured pruning's ranking of units/filters; unstructured pruning always uses weight magnitude. */
+  criterion: z.enum(['l1', 'l2', 'activation', 'apoz']).default('l1'),
+  sparsity: sparsity.default(0.5),
+  /** Per-layer targets, overriding `sparsity` for the layers named. */
+  layerSparsity: z.record(z.string(), sparsity).optional(),
+  scope: z.enum(['layer', 'global']).default('layer'),
+  /** Layers to prune (default: every Dense/Conv2D; structured pruning never shrinks the output layer). */
+  layers: z.array(z.string()).min(1, 'name at least one layer').optional(),
+  /** Iterative pruning: reach the target in this many steps, fine-tuning after each. */
+  steps: z.number().int().min(1, 'must be at least 1').max(50).default(1),
+  finetuneEpochs: z.number().int().min(0, 'must be 0 or more').max(100).default(1),
+  validationImages: z.number().int().min(1).max(10000).default(500),
+  ...sourceFields,
+});
+
+export const SensitivityConfigSchema = z.object({
+  kind: z.literal('sensitivity'),
+  layers: z.array(z.string()).min(1, 'name at least one layer').optional(),
+  sparsities: z.array(sparsity).min(1).default([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]),
+  ...sourceFields,
+});
+
+export const QuantizeConfigSchema = z.object({
+  kind: z.literal('quantize'),
+  bits: z.number().int('must be an integer').min(2, 'must be from 2 to 8').max(8, 'must be from 2 to 8').default(8),
+  perChannel: z.boolean().default(true),
+  /** Training images run through the model to record activation ranges (written to the file for runtimes). */
+  calibrationImages: z.number().int().min(1, 'must be at least 1').max(60000).default(500),
+  ...sourceFields,
+});
+
+export const FactorizeConfigSchema = z.object({
+  kind: z.literal('factorize'),
+  /** Dense layers to factorize (default: every Dense layer but the output). */
+  layers: z.array(z.string()).min(1, 'name at least one layer').optional(),
+  /** One rank for every chosen layer… */
+  rank: z.number().int('must be an integer').min(1, 'must be at least 1').optional(),
+  /** …or per layer… */
+  ranks: z.record(z.string(), z.number().int().min(1, 'must be at least 1')).optional(),
+  /** …or the smallest rank keeping this share of Σσ² (the default, 0.9). */
+  energy: z.number().gt(0, 'must be in (0, 1]').max(1, 'must be in (0, 1]').default(0.9),
+  finetuneEpochs: z.number().int().min(0).max(100).default(0),
+  ...sourceFields,
+});
+
+export const ScoreConfigSchema = z.object({
+  kind: z.literal('score'),
+  /** Run whose model is the baseline (default: the seed's teacher CNN at 32 bits). */
+  baselineRunId: z.string().optional(),
+  convention: z.enum(['fp32', 'fp16']).default('fp32'),
+  ...sourceFields,
+});
+
+export const FinetuneConfigSchema = z.object({
+  kind: z.literal('finetune'),
+  epochs: z.number().int().min(1, 'must be at least 1').max(1000).default(1),
+  ...sourceFields,
+});
+
+export const COMPRESSION_KINDS = ['prune', 'sensitivity', 'quantize', 'factorize', 'score', 'finetune'] as const;
+
 export const JobConfigSchema = z.discriminatedUnion('kind', [
+  PruneConfigSchema,
+  SensitivityConfigSchema,
+  QuantizeConfigSchema,
+  FactorizeConfigSchema,
+  ScoreConfigSchema,
+  FinetuneConfigSchema,
   TrainConfigSchema,
   DistillConfigSchema,
   AutoencoderConfigSchema,
@@ -96,6 +178,13 @@ export type AutoencoderConfig = z.infer<typeof AutoencoderConfigSchema>;
 export type AeDistillConfig = z.infer<typeof AeDistillConfigSchema>;
 export type VaeConfig = z.infer<typeof VaeConfigSchema>;
 export type DirVaeConfig = z.infer<typeof DirVaeConfigSchema>;
+export type PruneConfig = z.infer<typeof PruneConfigSchema>;
+export type SensitivityConfig = z.infer<typeof SensitivityConfigSchema>;
+export type QuantizeConfig = z.infer<typeof QuantizeConfigSchema>;
+export type FactorizeConfig = z.infer<typeof FactorizeConfigSchema>;
+export type ScoreConfig = z.infer<typeof ScoreConfigSchema>;
+export type FinetuneConfig = z.infer<typeof FinetuneConfigSchema>;
+export type CompressionConfig = PruneConfig | SensitivityConfig | QuantizeConfig | FactorizeConfig | ScoreConfig | FinetuneConfig;
 export type JobConfig = z.infer<typeof JobConfigSchema>;
 export type JobKind = JobConfig['kind'];
 
@@ -127,10 +216,18 @@ export const StartMessageSchema = z.object({
   runDir: z.string(),
   /** For distillation: the teacher's saved model folder. */
   teacherModelDir: z.string().optional(),
+  /** For compression: the source run's model folder and its compression manifest (bits, scales). */
+  sourceModelDir: z.string().optional(),
+  sourceCompression: z.unknown().optional(),
+  /** For scoring: the baseline's model folder, and the lineage root's (the uncompressed original). */
+  baselineModelDir: z.string().optional(),
+  originalModelDir: z.string().optional(),
 });
 export const CancelMessageSchema = z.object({ type: z.literal('cancel') });
 export const ParentMessageSchema = z.discriminatedUnion('type', [StartMessageSchema, CancelMessageSchema]);
 export type StartMessage = z.infer<typeof StartMessageSchema>;
+/** What the parent resolves for a job before it starts (model folders of parent runs). */
+export type JobInputs = Omit<StartMessage, 'type' | 'runId' | 'config' | 'runDir'>;
 export type ParentMessage = z.infer<typeof ParentMessageSchema>;
 
 // ---- job process → parent ----

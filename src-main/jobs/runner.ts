@@ -4,7 +4,7 @@
 // way a process is spawned differs (see spawn.ts).
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { JobEventSchema, type JobConfig, type JobEvent, type StartMessage } from '../contract/jobs.js';
+import { JobEventSchema, type JobConfig, type JobEvent, type JobInputs, type StartMessage } from '../contract/jobs.js';
 import type { Store } from '../db/store.js';
 import { runDir } from '../service/data-dir.js';
 import { forkJobProcess, type JobProcess, type SpawnJobProcess } from './spawn.js';
@@ -51,7 +51,7 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
   }
 
   /** Starts a queued run's job process. `extra` carries resolved inputs such as the teacher's model folder. */
-  start(runId: string, config: JobConfig, extra: Pick<StartMessage, 'teacherModelDir'> = {}): RunningJob {
+  start(runId: string, config: JobConfig, extra: JobInputs = {}): RunningJob {
     const dir = runDir(this.store.dataDir, runId);
     mkdirSync(dir, { recursive: true });
     const proc = this.spawn();

@@ -8,6 +8,7 @@ import type { StartMessage } from '../contract/jobs.js';
 import { runClassifierJob } from './classifier-job.js';
 import type { JobIO } from './job-io.js';
 import { runAeDistillJob, runAutoencoderJob, runVaeJob } from './latent-jobs.js';
+import { runFactorizeJob, runFinetuneJob, runPruneJob, runQuantizeJob, runScoreJob, runSensitivityJob } from './compress-jobs.js';
 
 const FLUSH_MS = 100;
 
@@ -86,5 +87,17 @@ function runJob(msg: StartMessage, io: JobIO): Promise<void> {
     case 'vae':
     case 'dirvae':
       return runVaeJob({ ...msg, config: c }, io);
+    case 'prune':
+      return runPruneJob({ ...msg, config: c }, io);
+    case 'sensitivity':
+      return runSensitivityJob({ ...msg, config: c }, io);
+    case 'quantize':
+      return runQuantizeJob({ ...msg, config: c }, io);
+    case 'factorize':
+      return runFactorizeJob({ ...msg, config: c }, io);
+    case 'score':
+      return runScoreJob({ ...msg, config: c }, io);
+    case 'finetune':
+      return runFinetuneJob({ ...msg, config: c }, io);
   }
 }

@@ -1,13 +1,13 @@
 // FIFO queue in front of the job runner: at most `concurrency()` jobs run at
 // once (a second training job on a 2-core laptop only slows both down).
 import { EventEmitter } from 'node:events';
-import type { JobConfig, StartMessage } from '../contract/jobs.js';
+import type { JobConfig, JobInputs } from '../contract/jobs.js';
 import type { FinalState, JobRunner } from '../jobs/runner.js';
 
 interface Pending {
   runId: string;
   config: JobConfig;
-  extra: Pick<StartMessage, 'teacherModelDir'>;
+  extra: JobInputs;
   resolve: (s: FinalState) => void;
 }
 

@@ -4,7 +4,16 @@ import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { ApiEvent, DatasetInfo, RunDetail, Settings, SoftenResult } from '../contract/api.js';
-import { parseJobConfig, ValidationError, type AeDistillConfig, type DistillConfig, type JobConfig } from '../contract/jobs.js';
+import {
+  COMPRESSION_KINDS,
+  parseJobConfig,
+  ValidationError,
+  type AeDistillConfig,
+  type CompressionConfig,
+  type DistillConfig,
+  type JobConfig,
+  type JobInputs,
+} from '../contract/jobs.js';
 import { Store, type Run, type RunParent } from '../db/store.js';
 import { JobRunner, type FinalState } from '../jobs/runner.js';
 import type { SpawnJobProcess } from '../jobs/spawn.js';
@@ -32,6 +41,15 @@ export interface KdRecipeOptions {
   backend?: JobConfig['backend'];
   temperature?: number;
   alpha?: number;
+}
+
+/** Run kinds whose saved model is a classifier that compression can take. */
+const MODEL_KINDS = ['train', 'distill', 'prune', 'quantize', 'factorize', 'finetune'];
+
+/** Weight name → shape, read from a saved model's manifest without loading it. */
+function weightShapes(modelDir: string): Map<string, number[]> {
+  const json = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as { weightsManifest: { weights: { name: string; shape: number[] }[] }[] };
+  return new Map(json.weightsManifest.flatMap((g) => g.weights.map((w) => [w.name, w.shape] as [string, number[]])));
 }
 
 const MAX_INLINE_ARTIFACT = 8 * 1024 * 1024;
@@ -100,16 +118,96 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
    * Validates a job config completely (schema, dataset, parent runs) before
    * anything is recorded or started, so bad input never costs a run.
    */
-  prepare(input: unknown): { config: JobConfig; parents: RunParent[]; teacherModelDir?: string } {
+  prepare(input: unknown): { config: JobConfig; parents: RunParent[] } & JobInputs {
     const config = parseJobConfig(input);
     try {
       resolveDataset(config.dataset);
     } catch (e) {
       throw new ValidationError(`dataset: ${(e as Error).message}`);
     }
+    if ((COMPRESSION_KINDS as readonly string[]).includes(config.kind)) return this.prepareCompression(config as CompressionConfig);
     if (config.kind !== 'distill' && config.kind !== 'ae-distill') return { config, parents: [] };
     const teacherId = this.resolveTeacher(config);
     return { config: { ...config, teacherRunId: teacherId }, parents: [{ id: teacherId, role: 'teacher' }], teacherModelDir: this.modelDir(teacherId) };
+  }
+
+  /** Checks a compression job against its source model (layer names, ranks) and resolves its inputs. */
+  private prepareCompression(config: CompressionConfig): { config: JobConfig; parents: RunParent[] } & JobInputs {
+    const sourceId = this.resolveRunField('sourceRunId', config.sourceRunId);
+    const source = this.store.getRun(sourceId)!;
+    if (!MODEL_KINDS.includes(source.kind)) throw new ValidationError(`sourceRunId: run ${sourceId} is a ${source.kind} run; compression needs a classifier (train, distill or an earlier compression step)`);
+    if (source.status !== 'completed') throw new ValidationError(`sourceRunId: run ${sourceId} is ${source.status}; the source must be completed`);
+    let sourceModelDir: string;
+    try {
+      sourceModelDir = this.modelDir(sourceId);
+    } catch (e) {
+      throw new ValidationError(`sourceRunId: ${(e as Error).message}`);
+    }
+    const shapes = weightShapes(sourceModelDir);
+    const kernels = [...shapes.entries()].filter(([n]) => n.endsWith('/kernel')).map(([n, shape]) => ({ layer: n.slice(0, -'/kernel'.length), shape }));
+    const known = (field: string, names: string[] | undefined, allowed: { layer: string }[], what: string) => {
+      for (const n of names ?? []) {
+        if (!allowed.some((k) => k.layer === n)) throw new ValidationError(`${field}: ${n} is not ${what} of the source model (it has ${allowed.map((k) => k.layer).join(', ')})`);
+      }
+    };
+    if (config.kind === 'prune' || config.kind === 'sensitivity') {
+      const allowed = config.kind === 'prune' && config.method === 'structured' ? kernels.slice(0, -1) : kernels;
+      known('layers', config.layers, allowed, config.kind === 'prune' && config.method === 'structured' ? 'a prunable hidden layer' : 'a Dense or Conv2D layer');
+      if (config.kind === 'prune') known('layerSparsity', Object.keys(config.layerSparsity ?? {}), allowed, 'a prunable layer');
+    }
+    if (config.kind === 'factorize') {
+      const f = config;
+      const dense = kernels.filter((k) => k.shape.length === 2);
+      known('layers', f.layers, dense, 'a Dense layer');
+      known('ranks', Object.keys(f.ranks ?? {}), dense, 'a Dense layer');
+      for (const k of dense.filter((d) => (f.layers ?? dense.slice(0, -1).map((x) => x.layer)).includes(d.layer))) {
+        const r = f.ranks?.[k.layer] ?? f.rank;
+        const [m, n] = k.shape;
+        if (r !== undefined && r > Math.min(m, n)) throw new ValidationError(`rank: ${k.layer} is ${m}×${n}, so k must be at most ${Math.min(m, n)}, got ${r}`);
+      }
+    }
+    const parents: RunParent[] = [{ id: sourceId, role: 'source' }];
+    let baselineModelDir: string | undefined;
+    if (config.kind === 'score' && config.baselineRunId) {
+      const b = this.resolveRunField('baselineRunId', config.baselineRunId);
+      try {
+        baselineModelDir = this.modelDir(b);
+      } catch (e) {
+        throw new ValidationError(`baselineRunId: ${(e as Error).message}`);
+      }
+      parents.push({ id: b, role: 'baseline' });
+      config = { ...config, baselineRunId: b };
+    }
+    const manifestArt = this.store.artifacts(sourceId).find((a) => a.name === 'compression.json');
+    const sourceCompression = manifestArt ? JSON.parse(readFileSync(join(this.dataDir, manifestArt.path), 'utf8')) : undefined;
+    return {
+      config: { ...config, sourceRunId: sourceId, model: source.model ?? undefined },
+      parents,
+      sourceModelDir,
+      sourceCompression,
+      baselineModelDir,
+      originalModelDir: this.modelDir(this.lineageRoot(sourceId)),
+    };
+  }
+
+  /** Follows 'source' links up to the uncompressed original. */
+  private lineageRoot(id: string): string {
+    const seen = new Set<string>();
+    let cur = id;
+    for (;;) {
+      seen.add(cur);
+      const up = this.store.getRun(cur)?.parents.find((p) => p.role === 'source');
+      if (!up || seen.has(up.id)) return cur;
+      cur = up.id;
+    }
+  }
+
+  private resolveRunField(field: string, idOrPrefix: string): string {
+    try {
+      return this.store.resolveRunId(idOrPrefix);
+    } catch (e) {
+      throw new ValidationError(`${field}: ${(e as Error).message}`);
+    }
   }
 
   private resolveTeacher(config: DistillConfig | AeDistillConfig): string {
@@ -131,20 +229,20 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
 
   /** Starts a job at once, outside the queue (the CLI's way: one job, in the foreground). */
   startJob(input: unknown, name?: string): StartedJob {
-    const { config, parents, teacherModelDir } = this.prepare(input);
+    const { config, parents, ...inputs } = this.prepare(input);
     const run = this.store.createRun({ config, parents, name });
     this.emitRun(run.id);
-    const job = this.runner.start(run.id, config, { teacherModelDir });
+    const job = this.runner.start(run.id, config, inputs);
     this.emitRun(run.id);
     return { run, finished: job.finished };
   }
 
   /** Queues a job; it starts when the queue has a free slot (Settings.concurrency). */
   enqueueJob(input: unknown, name?: string): StartedJob {
-    const { config, parents, teacherModelDir } = this.prepare(input);
+    const { config, parents, ...inputs } = this.prepare(input);
     const run = this.store.createRun({ config, parents, name });
     this.emitRun(run.id);
-    return { run, finished: this.queue.enqueue(run.id, config, { teacherModelDir }) };
+    return { run, finished: this.queue.enqueue(run.id, config, inputs) };
   }
 
   /** Runs a job to its end; resolves with the final run record. */
@@ -217,6 +315,35 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
       }
     });
     return teacher.run;
+  }
+
+  /**
+   * A compression pipeline: each step takes the previous step's run as its
+   * source (the first takes `sourceRunId`), each a run of its own. All steps
+   * are validated before the first starts; a step that does not complete ends it.
+   */
+  async runPipeline(sourceRunId: string, steps: Record<string, unknown>[], common: Record<string, unknown>, onStart?: (run: Run, step: string) => void): Promise<Run[]> {
+    if (steps.length === 0) throw new ValidationError('steps: give at least one step');
+    steps.forEach((st, i) => {
+      if (!(COMPRESSION_KINDS as readonly string[]).includes(String(st.kind))) throw new ValidationError(`steps.${i}: "${String(st.kind)}" is not a compression step (${COMPRESSION_KINDS.join(', ')})`);
+      if ((st.kind === 'score' || st.kind === 'sensitivity') && i < steps.length - 1) throw new ValidationError(`steps.${i}: ${String(st.kind)} makes no model, so it can only be the last step`);
+      try {
+        parseJobConfig({ ...common, ...st, sourceRunId: 'pending' });
+      } catch (e) {
+        throw new ValidationError(`steps.${i} (${String(st.kind)}): ${(e as Error).message}`);
+      }
+    });
+    this.prepare({ ...common, ...steps[0], sourceRunId });
+    const runs: Run[] = [];
+    let source = sourceRunId;
+    for (const [i, st] of steps.entries()) {
+      const label = `${i + 1}/${steps.length} ${String(st.kind)}`;
+      const r = await this.runJob({ ...common, ...st, sourceRunId: source }, `pipeline ${label}`, (run) => onStart?.(run, label));
+      runs.push(r);
+      if (r.status !== 'completed') break;
+      source = r.id;
+    }
+    return runs;
   }
 
   /** Cancels a running job, or withdraws a queued one. */

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayersModel } from '@tensorflow/tfjs';
 
-export const CLASSIFIER_MODELS = ['teacher', 'student'] as const;
+export const CLASSIFIER_MODELS = ['teacher', 'student', 'lenet300'] as const;
 export type ClassifierModel = (typeof CLASSIFIER_MODELS)[number];
 
 /** Name of the layer whose output is the pre-softmax logits in every classifier. */
@@ -33,8 +33,19 @@ export function buildStudent(): LayersModel {
   return tf.model({ inputs: input, outputs: out, name: 'student' });
 }
 
+/** LeNet-300-100 (266,610 parameters), the network Han et al. report Deep Compression on. */
+export function buildLenet300(): LayersModel {
+  const input = tf.input({ shape: [28, 28, 1], name: 'input' });
+  let x = tf.layers.flatten({ name: 'flatten' }).apply(input);
+  x = tf.layers.dense({ name: 'FC1', units: 300, activation: 'relu' }).apply(x);
+  x = tf.layers.dense({ name: 'FC2', units: 100, activation: 'relu' }).apply(x);
+  x = tf.layers.dense({ name: LOGITS_LAYER, units: 10 }).apply(x);
+  const out = tf.layers.activation({ name: 'Softmax', activation: 'softmax' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out, name: 'lenet300' });
+}
+
 export function buildClassifier(model: ClassifierModel): LayersModel {
-  return model === 'teacher' ? buildTeacher() : buildStudent();
+  return model === 'teacher' ? buildTeacher() : model === 'student' ? buildStudent() : buildLenet300();
 }
 
 /**

@@ -46,6 +46,8 @@ export interface TrainOptions {
   onEpoch?: (r: EpochReport) => void;
   /** Polled between steps; true ends training after the current step. */
   shouldStop?: () => boolean;
+  /** Runs after every optimizer step (e.g. re-applying pruning masks). */
+  afterStep?: () => void;
 }
 
 export interface TrainResult {
@@ -145,6 +147,7 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
           const t = teacher.logits.predict(x) as tf.Tensor2D;
           return distillationLoss(z, t, y, teacher.temperature, teacher.alpha);
         }, true, trainable) as tf.Scalar;
+        o.afterStep?.();
         const lossValue = loss.dataSync()[0];
         const hitValue = hits!.dataSync()[0];
         tf.dispose([x, y, loss, hits!]);

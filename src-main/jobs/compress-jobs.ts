@@ -1,0 +1,313 @@
+// Compression jobs, as run inside a job process: each takes the source run's
+// model, writes a new model (with its compression manifest), and reports
+// test accuracy and cost.
+import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FactorizeConfig, FinetuneConfig, PruneConfig, QuantizeConfig, ScoreConfig, SensitivityConfig, StartMessage, Summary, CompressionConfig } from '../contract/jobs.js';
+import { loadDataset, type Dataset } from '../ml/data/datasets.js';
+import { initBackend } from '../ml/engine/backend.js';
+import { cloneChain, fromChain, isWeighted, toChain, type Chain } from '../ml/compress/chain.js';
+import { deepCompressionBytes } from '../ml/compress/huffman.js';
+import { micronetCost, micronetScore } from '../ml/compress/micronet.js';
+import { masksOf, prunableLayers, pruneUnstructured, rankUnits, removeUnits, sparsityOf } from '../ml/compress/prune.js';
+import { quantError, quantizeTensor, writeQuantFile, type QuantizedTensor } from '../ml/compress/quantize.js';
+import { factorizeLayer } from '../ml/compress/svd.js';
+import { buildTeacher } from '../ml/models/classifiers.js';
+import { loadModel, saveModel } from '../ml/models/model-io.js';
+import { evaluate, trainClassifier } from '../ml/train/classifier-trainer.js';
+import { batchOf } from '../ml/train/latent-trainer.js';
+import { seedGlobalRandom } from '../ml/train/rng.js';
+import { log, saveArtifact, stepReporter, type JobIO } from './job-io.js';
+
+/**
+ * What a compressed model carries besides its weights: the bit width and
+ * quantization grid of each quantized weight ("FC1/kernel"), so later steps
+ * (scoring, Huffman coding) know its real storage.
+ */
+export interface CompressionManifest {
+  weights: Record<string, { bits: number; perChannel: boolean; scales: number[]; zeroPoints: number[] }>;
+  steps: string[];
+}
+
+const emptyManifest = (): CompressionManifest => ({ weights: {}, steps: [] });
+
+interface Context {
+  c: CompressionConfig;
+  ds: Dataset;
+  chain: Chain;
+  manifest: CompressionManifest;
+  sourceAccuracy: number;
+}
+
+async function setUp(msg: StartMessage & { config: CompressionConfig }, io: JobIO): Promise<Context> {
+  const c = msg.config;
+  seedGlobalRandom(c.seed);
+  const info = await initBackend(c.backend, (m, level) => log(io, level, m));
+  io.emit({ type: 'started', backend: info.backend, device: info.device, backendVersion: info.version });
+  const ds = loadDataset(c.dataset, { trainLimit: c.trainLimit, testLimit: c.testLimit });
+  log(io, 'info', `dataset ${ds.name}: ${ds.train.count} training and ${ds.test.count} test images`);
+  if (!msg.sourceModelDir) throw new Error('compression job started without the source model folder');
+  const source = await loadModel(msg.sourceModelDir);
+  const sourceAccuracy = evaluate(source, ds.test).accuracy;
+  const chain = toChain(source);
+  source.dispose();
+  const manifest = (msg.sourceCompression as CompressionManifest | undefined) ?? emptyManifest();
+  log(io, 'info', `source run ${c.sourceRunId}: test accuracy ${sourceAccuracy.toFixed(4)}${manifest.steps.length ? `, after ${manifest.steps.join(' → ')}` : ''}`);
+  return { c, ds, chain, manifest: { weights: { ...manifest.weights }, steps: [...manifest.steps] }, sourceAccuracy };
+}
+
+/** Fine-tunes a model while keeping pruned weights at zero. */
+async function finetune(model: tf.LayersModel, chain: Chain, ctx: Context, epochs: number, io: JobIO, report: ReturnType<typeof stepReporter>, label: string) {
+  if (epochs <= 0) return { stopped: false };
+  const masks = [...masksOf(chain)].map(([name, m]) => ({ v: model.getLayer(name).trainableWeights[0].read() as tf.Variable, m: tf.tensor(m, model.getLayer(name).getWeights()[0].shape) }));
+  log(io, 'info', `${label}: fine-tuning ${epochs} epoch(s)${masks.length ? `, keeping ${masks.length} layer mask(s)` : ''}`);
+  try {
+    return await trainClassifier({
+      model, train: ctx.ds.train, test: ctx.ds.test, epochs, batchSize: ctx.c.batchSize, learningRate: ctx.c.learningRate, seed: ctx.c.seed,
+      shouldStop: io.isCancelled,
+      afterStep: () => tf.tidy(() => masks.forEach(({ v, m }) => v.assign(tf.mul(v, m)))),
+      onStep: (s) => report.step({ ...s, metrics: { loss: s.loss, accuracy: s.accuracy } }),
+      onEpoch: (e) => report.epoch(e.epoch, e.elapsed, { train_loss: e.trainLoss, test_accuracy: e.testAccuracy }),
+    });
+  } finally {
+    tf.dispose(masks.map((x) => x.m));
+  }
+}
+
+async function finish(io: JobIO, runDir: string, model: tf.LayersModel, ctx: Context, stopped: boolean, extra: Summary): Promise<void> {
+  const files = await saveModel(model, join(runDir, 'model'));
+  for (const f of files) {
+    io.emit({ type: 'artifact', kind: 'model', name: f.path.endsWith('.json') ? 'model.json' : 'weights.bin', path: f.path, size: f.size, sha256: f.sha256, meta: { format: 'tfjs-layers', partial: stopped } });
+  }
+  saveArtifact(io, runDir, 'compression.json', 'data', JSON.stringify(ctx.manifest), { title: 'Compression manifest (bit widths and quantization grids)' });
+  const chain = toChain(model);
+  const cost = micronetCost(chain, bitsOf(ctx.manifest));
+  const acc = evaluate(model, ctx.ds.test).accuracy;
+  const summary: Summary = {
+    params: model.countParams(),
+    nonzero_params: cost.layers.reduce((a, l) => a + l.nonzeros, 0),
+    test_accuracy: acc,
+    source_test_accuracy: ctx.sourceAccuracy,
+    storage_params_32bit: cost.storage,
+    math_ops: cost.ops,
+    ...extra,
+  };
+  io.emit(stopped ? { type: 'cancelled', summary } : { type: 'done', summary });
+}
+
+const bitsOf = (m: CompressionManifest) => Object.fromEntries(Object.entries(m.weights).map(([k, v]) => [k, v.bits]));
+
+export async function runPruneJob(msg: StartMessage & { config: PruneConfig }, io: JobIO): Promise<void> {
+  const ctx = await setUp(msg, io);
+  const c = msg.config;
+  const structured = c.method === 'structured';
+  const targets = c.layers ?? prunableLayers(ctx.chain, structured);
+  const report = stepReporter(io);
+  let chain = ctx.chain;
+  let model = fromChain(chain);
+  let stopped = false;
+  const perLayer: Record<string, number> = {};
+  const validation = structured && (c.criterion === 'activation' || c.criterion === 'apoz') ? { x: batchOf(ctx.ds.train, Uint32Array.from({ length: Math.min(c.validationImages, ctx.ds.train.count) }, (_, i) => i), ctx.chain.inputShape) } : undefined;
+  for (let step = 1; step <= c.steps && !stopped; step++) {
+    chain = toChain(model); // fine-tuned weights of the previous step
+    const target = (name: string) => ((c.layerSparsity?.[name] ?? c.sparsity) * step) / c.steps;
+    if (structured) {
+      for (const name of targets) {
+        // Remove the share of units that brings the layer from its original size to the target.
+        const layer = chain.layers.find((l) => l.name === name)!;
+        const original = ctx.chain.layers.find((l) => l.name === name)!.weights[0].shape.at(-1)!;
+        const now = layer.weights[0].shape.at(-1)!;
+        const wantKeep = Math.max(1, Math.round(original * (1 - target(name))));
+        if (wantKeep >= now) continue;
+        const r = removeUnits(chain, name, rankUnits(chain, name, c.criterion, validation), 1 - wantKeep / now + 1e-9);
+        perLayer[name] = 1 - r.after / original;
+        log(io, 'info', `step ${step}: ${name} ${r.before} → ${r.after} ${layer.className === 'Dense' ? 'units' : 'filters'} (ranked by ${c.criterion})`);
+      }
+    } else if (c.scope === 'global') {
+      for (const [name, s] of pruneUnstructured(chain, targets, (c.sparsity * step) / c.steps, 'global')) perLayer[name] = s;
+    } else {
+      for (const name of targets) for (const [n, s] of pruneUnstructured(chain, [name], target(name), 'layer')) perLayer[n] = s;
+    }
+    model.dispose();
+    model = fromChain(chain);
+    io.emit({ type: 'metric', scope: 'final', step, epoch: 0, name: 'accuracy_after_prune_step', value: evaluate(model, ctx.ds.test).accuracy, t: 0 });
+    stopped = (await finetune(model, chain, ctx, c.finetuneEpochs, io, report, `step ${step}/${c.steps}`)).stopped;
+  }
+  validation?.x.dispose();
+  ctx.manifest.steps.push(`${c.method} prune ${Math.round(c.sparsity * 100)}%`);
+  for (const [name, s] of Object.entries(perLayer)) io.emit({ type: 'metric', scope: 'final', step: 0, epoch: 0, name: `sparsity/${name}`, value: s, t: 0 });
+  await finish(io, msg.runDir, model, ctx, stopped, { sparsity_target: c.sparsity, ...Object.fromEntries(Object.entries(perLayer).map(([k, v]) => [`sparsity_${k}`, v])) });
+}
+
+export async function runSensitivityJob(msg: StartMessage & { config: SensitivityConfig }, io: JobIO): Promise<void> {
+  const ctx = await setUp(msg, io);
+  const c = msg.config;
+  const layers = c.layers ?? prunableLayers(ctx.chain, false);
+  const curves: Record<string, { sparsity: number; accuracy: number }[]> = {};
+  const total = layers.length * c.sparsities.length;
+  let done = 0;
+  const started = performance.now();
+  for (const name of layers) {
+    curves[name] = [];
+    for (const s of c.sparsities) {
+      if (io.isCancelled()) break;
+      const trial = cloneChain(ctx.chain);
+      pruneUnstructured(trial, [name], s, 'layer');
+      const m = fromChain(trial);
+      const accuracy = evaluate(m, ctx.ds.test).accuracy;
+      m.dispose();
+      curves[name].push({ sparsity: s, accuracy });
+      io.emit({ type: 'metric', scope: 'final', step: Math.round(s * 100), epoch: 0, name: `sensitivity/${name}`, value: accuracy, t: (performance.now() - started) / 1000 });
+      done++;
+      const elapsed = (performance.now() - started) / 1000;
+      io.emit({ type: 'progress', epoch: 1, epochs: 1, batch: done, batches: total, loss: 0, accuracy, eta: (elapsed / done) * (total - done), imagesPerSecond: (done * ctx.ds.test.count) / elapsed });
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  saveArtifact(io, msg.runDir, 'sensitivity.json', 'data', JSON.stringify(curves), { title: 'Test accuracy per layer at each sparsity' });
+  const summary: Summary = { source_test_accuracy: ctx.sourceAccuracy, layers: layers.length };
+  for (const [name, pts] of Object.entries(curves)) {
+    // The highest sparsity that costs at most one point of accuracy: a quick per-layer budget.
+    const ok = pts.filter((p) => p.accuracy >= ctx.sourceAccuracy - 0.01).map((p) => p.sparsity);
+    summary[`safe_sparsity_${name}`] = ok.length ? Math.max(...ok) : 0;
+  }
+  io.emit(io.isCancelled() ? { type: 'cancelled', summary } : { type: 'done', summary });
+}
+
+export async function runQuantizeJob(msg: StartMessage & { config: QuantizeConfig }, io: JobIO): Promise<void> {
+  const ctx = await setUp(msg, io);
+  const c = msg.config;
+  const entries: Parameters<typeof writeQuantFile>[0] = [];
+  for (const l of ctx.chain.layers.filter(isWeighted)) {
+    const [kernel, bias] = l.weights;
+    const weight = `${l.name}/kernel`;
+    const q: QuantizedTensor = quantizeTensor(kernel.values, kernel.shape, c.bits, c.perChannel);
+    const err = quantError(kernel.values, q);
+    io.emit({ type: 'metric', scope: 'final', step: 0, epoch: 0, name: `quant_rmse/${l.name}`, value: err.rmse, t: 0 });
+    log(io, 'info', `${weight}: ${c.bits}-bit ${c.perChannel ? 'per-channel' : 'per-tensor'}, rmse ${err.rmse.toExponential(2)}, max error ${err.maxAbs.toExponential(2)}`);
+    const before = sparsityOf(kernel.values);
+    kernel.values.set(dequantizeInto(q));
+    if (before > 0 && sparsityOf(kernel.values) < before) throw new Error(`${weight}: quantization moved pruned zeros (zero point not exact)`);
+    ctx.manifest.weights[weight] = { bits: c.bits, perChannel: c.perChannel, scales: q.params.map((p) => p.scale), zeroPoints: q.params.map((p) => p.zeroPoint) };
+    entries.push({ layer: l.name, weight, shape: kernel.shape, quantized: q });
+    if (bias) entries.push({ layer: l.name, weight: `${l.name}/bias`, shape: bias.shape, float: bias.values });
+  }
+  // Calibration: activation ranges of each weighted layer on N training images.
+  const model = fromChain(ctx.chain);
+  const n = Math.min(c.calibrationImages, ctx.ds.train.count);
+  const ranges = tf.tidy(() => {
+    const x = batchOf(ctx.ds.train, Uint32Array.from({ length: n }, (_, i) => i), ctx.chain.inputShape);
+    const names = ctx.chain.layers.filter(isWeighted).map((l) => l.name);
+    const probe = tf.model({ inputs: model.inputs, outputs: names.map((nm) => model.getLayer(nm).output as tf.SymbolicTensor) });
+    const outs = probe.predict(x) as tf.Tensor[];
+    return names.map((nm, i) => ({ layer: nm, min: tf.min(outs[i]).dataSync()[0], max: tf.max(outs[i]).dataSync()[0] }));
+  });
+  const file = writeQuantFile(entries);
+  saveArtifact(io, msg.runDir, 'model.dqm', 'quantized-model', file, { bits: c.bits, perChannel: c.perChannel, format: 'DQM1 (see src-main/ml/compress/quantize.ts)' });
+  saveArtifact(io, msg.runDir, 'calibration.json', 'data', JSON.stringify({ images: n, activationRanges: ranges }), { title: `Activation ranges on ${n} training images` });
+  ctx.manifest.steps.push(`quantize ${c.bits}-bit`);
+  await finish(io, msg.runDir, model, ctx, false, { bits: c.bits, quantized_file_bytes: file.length, calibration_images: n });
+}
+
+function dequantizeInto(q: QuantizedTensor): Float32Array {
+  const out = new Float32Array(q.q.length);
+  const ch = q.params.length;
+  for (let i = 0; i < out.length; i++) out[i] = q.params[i % ch].scale * (q.q[i] - q.params[i % ch].zeroPoint);
+  return out;
+}
+
+export async function runFactorizeJob(msg: StartMessage & { config: FactorizeConfig }, io: JobIO): Promise<void> {
+  const ctx = await setUp(msg, io);
+  const c = msg.config;
+  const dense = ctx.chain.layers.filter((l) => l.className === 'Dense').map((l) => l.name);
+  const targets = c.layers ?? dense.slice(0, -1);
+  const summary: Summary = {};
+  for (const name of targets) {
+    const f = factorizeLayer(ctx.chain, name, { rank: c.ranks?.[name] ?? c.rank, energy: c.energy });
+    log(io, 'info', `${name}: ${f.m}×${f.n} → rank ${f.k}: ${(f.m * f.n).toLocaleString('en-US')} → ${((f.m + f.n) * f.k).toLocaleString('en-US')} weights, energy kept ${(f.energy * 100).toFixed(1)}%, ‖A − A_k‖ ${f.error.toFixed(4)}`);
+    f.singularValues.forEach((sv, i) => io.emit({ type: 'metric', scope: 'final', step: i + 1, epoch: 0, name: `singular_value/${name}`, value: sv, t: 0 }));
+    summary[`rank_${name}`] = f.k;
+    summary[`weights_before_${name}`] = f.m * f.n;
+    summary[`weights_after_${name}`] = (f.m + f.n) * f.k;
+    saveArtifact(io, msg.runDir, `spectrum-${name}.json`, 'data', JSON.stringify(f), { title: `Singular values of ${name}` });
+  }
+  const model = fromChain(ctx.chain);
+  io.emit({ type: 'metric', scope: 'final', step: 0, epoch: 0, name: 'accuracy_before_finetune', value: evaluate(model, ctx.ds.test).accuracy, t: 0 });
+  const r = await finetune(model, ctx.chain, ctx, c.finetuneEpochs, io, stepReporter(io), 'factorized model');
+  ctx.manifest.steps.push(`SVD ${targets.join(', ')}`);
+  await finish(io, msg.runDir, model, ctx, r.stopped, summary);
+}
+
+export async function runFinetuneJob(msg: StartMessage & { config: FinetuneConfig }, io: JobIO): Promise<void> {
+  const ctx = await setUp(msg, io);
+  const model = fromChain(ctx.chain);
+  const r = await finetune(model, ctx.chain, ctx, msg.config.epochs, io, stepReporter(io), 'model');
+  // Quantized weights are no longer on their grid after training.
+  if (Object.keys(ctx.manifest.weights).length) log(io, 'warn', 'fine-tuning moved quantized weights off their grid: quantize again before scoring');
+  ctx.manifest.weights = {};
+  ctx.manifest.steps.push(`fine-tune ${msg.config.epochs}`);
+  await finish(io, msg.runDir, model, ctx, r.stopped, {});
+}
+
+export async function runScoreJob(msg: StartMessage & { config: ScoreConfig }, io: JobIO): Promise<void> {
+  const ctx = await setUp(msg, io);
+  const c = msg.config;
+  const bits = bitsOf(ctx.manifest);
+  const cost = micronetCost(ctx.chain, bits, c.convention);
+  const baselineChain = msg.baselineModelDir ? toChain(await loadModel(msg.baselineModelDir)) : toChain(buildTeacher());
+  const baseline = micronetCost(baselineChain, {}, c.convention);
+  const score = micronetScore(cost, baseline);
+  for (const l of cost.layers) {
+    for (const k of ['storage', 'multiplies', 'additions'] as const) io.emit({ type: 'metric', scope: 'final', step: 0, epoch: 0, name: `${k}/${l.layer}`, value: l[k], t: 0 });
+  }
+  saveArtifact(io, msg.runDir, 'micronet.json', 'data', JSON.stringify({ cost, baseline, score }), { title: `MicroNet cost (${c.convention} convention)` });
+
+  // Deep Compression size: Huffman-coded quantized values and index gaps of each kernel, float32 biases.
+  const originalChain = msg.originalModelDir ? toChain(await loadModel(msg.originalModelDir)) : ctx.chain;
+  const originalBytes = originalChain.layers.filter(isWeighted).reduce((a, l) => a + l.weights.reduce((b, w) => b + 4 * w.values.length, 0), 0);
+  let compressedBytes = 0;
+  for (const l of ctx.chain.layers.filter(isWeighted)) {
+    const [kernel, bias] = l.weights;
+    const grid = ctx.manifest.weights[`${l.name}/kernel`];
+    if (grid) {
+      const ch = grid.scales.length;
+      // Per-channel grids have one zero point per channel; code each channel's indices separately.
+      for (let cidx = 0; cidx < ch; cidx++) {
+        const q = new Uint32Array(Math.ceil(kernel.values.length / ch));
+        let n = 0;
+        for (let i = cidx; i < kernel.values.length; i += ch) q[n++] = Math.round(kernel.values[i] / grid.scales[cidx]) + grid.zeroPoints[cidx];
+        compressedBytes += deepCompressionBytes(q.subarray(0, n), grid.zeroPoints[cidx]).bytes + 8; // + scale and zero point
+      }
+    } else {
+      compressedBytes += 4 * kernel.values.length;
+    }
+    if (bias) compressedBytes += 4 * bias.values.length;
+  }
+  const acc = evaluate(fromChain(ctx.chain), ctx.ds.test).accuracy;
+  const summary: Summary = {
+    params: cost.params,
+    nonzero_params: cost.layers.reduce((a, l) => a + l.nonzeros, 0),
+    test_accuracy: acc,
+    convention: c.convention,
+    storage_params: cost.storage,
+    multiplies: cost.multiplies,
+    additions: cost.additions,
+    math_ops: cost.ops,
+    baseline_storage_params: baseline.storage,
+    baseline_math_ops: baseline.ops,
+    micronet_score: score.score,
+    storage_ratio: score.storageRatio,
+    ops_ratio: score.opsRatio,
+    original_bytes: originalBytes,
+    compressed_bytes: compressedBytes,
+    compression_ratio: originalBytes / compressedBytes,
+  };
+  log(io, 'info', `MicroNet (${c.convention}): storage ${cost.storage.toFixed(0)} / ${baseline.storage.toFixed(0)} + ops ${cost.ops} / ${baseline.ops} = ${score.score.toFixed(4)}`);
+  log(io, 'info', `Deep Compression size: ${compressedBytes.toLocaleString('en-US')} bytes, ${(originalBytes / compressedBytes).toFixed(1)}× smaller than ${originalBytes.toLocaleString('en-US')}`);
+  io.emit({ type: 'done', summary });
+}
+
+export function readManifest(path: string): CompressionManifest {
+  return JSON.parse(readFileSync(path, 'utf8')) as CompressionManifest;
+}
