@@ -28,7 +28,7 @@ test('startJob refuses bad payloads naming the field', () => {
   bad('startJob', { config: { kind: 'distill', teacherRunId: 'a', alpha: 1.5 } }, /config\.alpha: must be in \[0, 1\]/);
   bad('startJob', { config: { kind: 'train', model: 'student', batchSize: 0 } }, /config\.batchSize: must be at least 1/);
   bad('startJob', { config: { kind: 'train', model: 'student', epochs: 2.5 } }, /config\.epochs/);
-  bad('startJob', { config: { kind: 'prune' } }, /config\.kind/);
+  bad('startJob', { config: { kind: 'resnet' } }, /config\.kind/);
   bad('startJob', { config: { kind: 'train', model: 'student' }, extra: 1 }, /extra|Unrecognized/i);
 });
 

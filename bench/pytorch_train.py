@@ -1,0 +1,64 @@
+"""PyTorch reference trainer for `npm run bench -- train`: the seed's models,
+the same MNIST images and batch size, Adam; prints one JSON line per model.
+Run with Debian's /usr/bin/python3 (python3-torch). Benchmark only, never a
+runtime dependency of Distillery."""
+import json
+import struct
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+
+def read_idx(path):
+    with open(path, 'rb') as f:
+        data = f.read()
+    rank = data[3]
+    dims = struct.unpack('>' + 'I' * rank, data[4:4 + 4 * rank])
+    return torch.frombuffer(bytearray(data[4 + 4 * rank:]), dtype=torch.uint8).reshape(dims)
+
+
+def teacher():
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.25),
+        nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
+
+
+def student():
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def main():
+    images_path, labels_path, images, batch, threads, models = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6].split(',')
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    x = read_idx(images_path)[:images].float().div(255).unsqueeze(1)
+    y = read_idx(labels_path)[:images].long()
+    for name in models:
+        model = teacher() if name == 'teacher' else student()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        loss_fn = nn.CrossEntropyLoss()
+
+        def epoch():
+            perm = torch.randperm(images)
+            for i in range(0, images, batch):
+                idx = perm[i:i + batch]
+                opt.zero_grad()
+                loss = loss_fn(model(x[idx]), y[idx])
+                loss.backward()
+                opt.step()
+
+        # One warm-up pass over a few batches, then the timed epoch.
+        for i in range(0, min(images, 4 * batch), batch):
+            opt.zero_grad()
+            loss_fn(model(x[i:i + batch]), y[i:i + batch]).backward()
+            opt.step()
+        t0 = time.perf_counter()
+        epoch()
+        dt = time.perf_counter() - t0
+        print(json.dumps({'model': name, 'images_per_second': images / dt, 'threads': threads, 'torch': torch.__version__}), flush=True)
+
+
+if __name__ == '__main__':
+    main()

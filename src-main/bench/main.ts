@@ -1,0 +1,129 @@
+// `npm run bench -- <what>`: speed comparisons measured in one process run,
+// printed as ratios. Never part of `npm test` (tests assert no times).
+//
+//   train    our trainer vs PyTorch (Debian's /usr/bin/python3 + python3-torch) on the same images and batch size
+//   eval     full test-set evaluation time as a share of one training epoch
+//   logging  cost of recording metrics (batched SQLite writes) as a share of step time
+import { Command } from 'commander';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { JobEvent } from '../contract/jobs.js';
+import { Store } from '../db/store.js';
+import { loadDataset, resolveDataset } from '../ml/data/datasets.js';
+import { initBackend, type BackendName } from '../ml/engine/backend.js';
+import { buildClassifier, type ClassifierModel } from '../ml/models/classifiers.js';
+import { evaluate, trainClassifier } from '../ml/train/classifier-trainer.js';
+import { seedGlobalRandom } from '../ml/train/rng.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const PYTHON = process.env.DISTILLERY_BENCH_PYTHON ?? '/usr/bin/python3';
+const WARMUP_STEPS = 3;
+
+/** Images per second of our training loop, excluding warm-up steps. */
+async function ourImagesPerSecond(model: ClassifierModel, images: number, batchSize: number): Promise<number> {
+  seedGlobalRandom(1);
+  const ds = loadDataset('mnist', { trainLimit: images, testLimit: 100 });
+  const m = buildClassifier(model);
+  let t0 = 0;
+  let counted = 0;
+  let last = 0;
+  await trainClassifier({
+    model: m, train: ds.train, test: ds.test, epochs: 1, batchSize, learningRate: 0.001, seed: 1,
+    onStep: (s) => {
+      if (s.step === WARMUP_STEPS) t0 = performance.now();
+      else if (s.step > WARMUP_STEPS) counted += s.images;
+      last = performance.now();
+    },
+  });
+  m.dispose();
+  return counted / ((last - t0) / 1000);
+}
+
+function pytorchImagesPerSecond(models: string[], images: number, batchSize: number, threads: number): Map<string, number> | string {
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return `skipped: ${PYTHON} has no torch (install Debian's python3-torch)`;
+  const files = resolveDataset('mnist');
+  const r = spawnSync(PYTHON, [join(ROOT, 'bench/pytorch_train.py'), files.trainImages, files.trainLabels, String(images), String(batchSize), String(threads), models.join(',')], { encoding: 'utf8' });
+  if (r.status !== 0) return `failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+  return new Map(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((j: { model: string; images_per_second: number }) => [j.model, j.images_per_second]));
+}
+
+const program = new Command('bench').option('--backend <name>', 'backend for our side (default: best available)');
+
+program
+  .command('train')
+  .description('training images/s: Distillery vs PyTorch, same data and batch size')
+  .option('--models <list>', 'comma-separated', 'teacher,student')
+  .option('--batch-size <n>', 'batch size', '64')
+  .option('--teacher-images <n>', 'images timed for the teacher', '1280')
+  .option('--student-images <n>', 'images timed for the student', '12800')
+  .option('--threads <n>', 'PyTorch threads (the machine has 2 cores)', '2')
+  .action(async (o) => {
+    const info = await initBackend(program.opts().backend as BackendName | undefined);
+    const batch = Number(o.batchSize);
+    const models = String(o.models).split(',') as ClassifierModel[];
+    const count = (m: string) => Number(m === 'teacher' ? o.teacherImages : o.studentImages);
+    console.log(`# backend ${info.backend} (${info.device}); batch ${batch}; PyTorch threads ${o.threads}`);
+    const ours = new Map<string, number>();
+    for (const m of models) ours.set(m, await ourImagesPerSecond(m, count(m), batch));
+    const torch = new Map<string, number>();
+    let skipped = '';
+    for (const m of models) {
+      const r = pytorchImagesPerSecond([m], count(m), batch, Number(o.threads));
+      if (typeof r === 'string') skipped = r;
+      else torch.set(m, r.get(m)!);
+    }
+    for (const m of models) {
+      const d = ours.get(m)!;
+      const p = torch.get(m);
+      console.log(`model=${m} distillery_img_s=${d.toFixed(1)} pytorch_img_s=${p?.toFixed(1) ?? 'n/a'} ratio=${p ? (d / p).toFixed(3) : 'n/a'}${p ? '' : ` (${skipped})`}`);
+    }
+  });
+
+program
+  .command('eval')
+  .description('full 10k test-set evaluation through the teacher, as a share of one 60k training epoch')
+  .option('--train-images <n>', 'images timed for the training rate', '640')
+  .action(async (o) => {
+    const info = await initBackend(program.opts().backend as BackendName | undefined);
+    const trainRate = await ourImagesPerSecond('teacher', Number(o.trainImages), 64);
+    const ds = loadDataset('mnist', { trainLimit: 1 });
+    const m = buildClassifier('teacher');
+    evaluate(m, { ...ds.test, count: 1000 }); // warm-up
+    const t0 = performance.now();
+    evaluate(m, ds.test);
+    const evalSeconds = (performance.now() - t0) / 1000;
+    const epochSeconds = 60000 / trainRate;
+    console.log(`# backend ${info.backend} (${info.device})`);
+    console.log(`eval_10k_s=${evalSeconds.toFixed(2)} train_epoch_60k_s=${epochSeconds.toFixed(1)} ratio=${(evalSeconds / epochSeconds).toFixed(4)}`);
+  });
+
+program
+  .command('logging')
+  .description('cost of recording one training step (2 metrics + progress) in SQLite, as a share of a student step')
+  .action(async () => {
+    await initBackend(program.opts().backend as BackendName | undefined);
+    const studentRate = await ourImagesPerSecond('student', 6400, 64);
+    const stepMs = (64 / studentRate) * 1000;
+    const store = new Store(mkdtempSync(join(tmpdir(), 'distillery-bench-')));
+    const run = store.createRun({ config: { kind: 'train', model: 'student', dataset: 'mnist', epochs: 1, batchSize: 64, learningRate: 0.001, seed: 1 } });
+    const steps = 20000;
+    const perFlush = 25; // 250 ms of student steps at ~100 steps/s
+    const t0 = performance.now();
+    for (let s = 0; s < steps; s += perFlush) {
+      const events: JobEvent[] = [];
+      for (let i = s; i < s + perFlush; i++) {
+        events.push({ type: 'metric', scope: 'batch', step: i, epoch: 1, name: 'loss', value: Math.random(), t: i });
+        events.push({ type: 'metric', scope: 'batch', step: i, epoch: 1, name: 'accuracy', value: Math.random(), t: i });
+      }
+      store.applyEvents(run.id, events, store.dataDir);
+    }
+    const perStepMs = (performance.now() - t0) / steps;
+    store.close();
+    console.log(`log_ms_per_step=${perStepMs.toFixed(4)} student_step_ms=${stepMs.toFixed(2)} ratio=${(perStepMs / stepMs).toFixed(4)}`);
+  });
+
+await program.parseAsync(process.argv);
