@@ -92,3 +92,25 @@ test('wasm BatchMatMul with transpose flags matches the cpu backend', async (t) 
     assert.ok(e.rel < 1e-5, `matMul ${JSON.stringify(s)} differs from cpu by ${e.rel} relative`);
   }
 });
+
+test('wasm MaxPoolGrad matches the cpu backend, overlapping windows included', async (t) => {
+  tf.env().set('PROD', true);
+  const cases: { x: [number, number, number, number]; size: number; stride: number; pad: 'valid' | 'same' }[] = [
+    { x: [4, 24, 24, 64], size: 2, stride: 2, pad: 'valid' }, // the seed teacher's MaxPool
+    { x: [2, 7, 7, 3], size: 2, stride: 2, pad: 'same' }, // odd size, padded (the conv AE's third pool)
+    { x: [2, 9, 9, 5], size: 3, stride: 1, pad: 'valid' }, // overlapping windows: gradients add up
+  ];
+  for (const c of cases) {
+    await tf.setBackend('cpu');
+    const xs = randn(c.x, 6);
+    const f = (x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, c.size, c.stride, c.pad), tf.range(1, tf.maxPool(tf.zeros(c.x) as tf.Tensor4D, c.size, c.stride, c.pad).size + 1).reshape(tf.maxPool(tf.zeros(c.x) as tf.Tensor4D, c.size, c.stride, c.pad).shape)));
+    const ref = tf.grad(f)(tf.tensor4d(xs, c.x)).dataSync().slice() as Float32Array;
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const got = tf.tidy(() => tf.grad(f)(tf.tensor4d(xs, c.x)).dataSync().slice()) as Float32Array;
+    assert.equal(tf.memory().numTensors, before);
+    const e = maxAbsDiff(got, ref);
+    t.diagnostic(`maxPool ${JSON.stringify(c)}: max abs err ${e.abs.toExponential(2)}`);
+    assert.ok(e.rel < 1e-6, `maxPool grad ${JSON.stringify(c)} differs by ${e.rel} relative`);
+  }
+});
