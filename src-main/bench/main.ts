@@ -17,6 +17,8 @@ import { initBackend, type BackendName } from '../ml/engine/backend.js';
 import { buildClassifier, type ClassifierModel } from '../ml/models/classifiers.js';
 import { evaluate, trainClassifier } from '../ml/train/classifier-trainer.js';
 import { seedGlobalRandom } from '../ml/train/rng.js';
+import { worthParallel } from '../ml/train/data-parallel.js';
+import * as tf from '@tensorflow/tfjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PYTHON = process.env.DISTILLERY_BENCH_PYTHON ?? '/usr/bin/python3';
@@ -27,11 +29,13 @@ async function ourImagesPerSecond(model: ClassifierModel, images: number, batchS
   seedGlobalRandom(1);
   const ds = loadDataset('mnist', { trainLimit: images, testLimit: 100 });
   const m = buildClassifier(model);
+  const dataParallel = !process.env.DISTILLERY_SINGLE_CORE && worthParallel(m, tf.getBackend());
+  console.log(`# ${model}: ${dataParallel ? 'data-parallel on two cores' : 'one core'}`);
   let t0 = 0;
   let counted = 0;
   let last = 0;
   await trainClassifier({
-    model: m, train: ds.train, test: ds.test, epochs: 1, batchSize, learningRate: 0.001, seed: 1,
+    model: m, train: ds.train, test: ds.test, epochs: 1, batchSize, learningRate: 0.001, seed: 1, dataParallel,
     onStep: (s) => {
       if (s.step === WARMUP_STEPS) t0 = performance.now();
       else if (s.step > WARMUP_STEPS) counted += s.images;
@@ -109,7 +113,7 @@ program
     const studentRate = await ourImagesPerSecond('student', 6400, 64);
     const stepMs = (64 / studentRate) * 1000;
     const store = new Store(mkdtempSync(join(tmpdir(), 'distillery-bench-')));
-    const run = store.createRun({ config: { kind: 'train', model: 'student', dataset: 'mnist', epochs: 1, batchSize: 64, learningRate: 0.001, seed: 1 } });
+    const run = store.createRun({ config: { kind: 'train', model: 'student', dataset: 'mnist', epochs: 1, batchSize: 64, learningRate: 0.001, seed: 1, dataParallel: false } });
     const steps = 20000;
     const perFlush = 25; // 250 ms of student steps at ~100 steps/s
     const t0 = performance.now();

@@ -23,9 +23,13 @@ export const distillFields = {
   alpha: z.number().min(0, 'must be in [0, 1]').max(1, 'must be in [0, 1]').default(0.5),
 };
 
+/** Split batches of convolutional models across two cores on the wasm backend. */
+const dataParallel = z.boolean().default(true);
+
 export const TrainConfigSchema = z.object({
   kind: z.literal('train'),
   model: z.enum(['teacher', 'student', 'lenet300']),
+  dataParallel,
   ...trainingFields,
 });
 
@@ -34,6 +38,7 @@ export const DistillConfigSchema = z.object({
   /** The student architecture trained against the teacher's soft targets. */
   model: z.enum(['teacher', 'student', 'lenet300']).default('student'),
   teacherRunId: z.string().min(1, 'is required'),
+  dataParallel,
   ...distillFields,
   ...trainingFields,
 });

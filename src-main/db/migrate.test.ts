@@ -38,7 +38,7 @@ test('migrations apply in order and a failing one leaves the last good version',
 test('runs left running by a dead process become interrupted on open', () => {
   const dir = mkdtempSync(join(tmpdir(), 'distillery-store-'));
   const store = new Store(dir);
-  const config = { kind: 'train', model: 'student', dataset: 'mnist', epochs: 1, batchSize: 64, learningRate: 0.001, seed: 1 } as const;
+  const config = { kind: 'train', model: 'student', dataset: 'mnist', epochs: 1, batchSize: 64, learningRate: 0.001, seed: 1, dataParallel: false } as const;
   const dead = store.createRun({ config });
   const live = store.createRun({ config });
   store.markRunning(dead.id, 2 ** 22 + 12345); // no such pid

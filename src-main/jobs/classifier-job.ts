@@ -7,6 +7,7 @@ import { initBackend } from '../ml/engine/backend.js';
 import { buildClassifier } from '../ml/models/classifiers.js';
 import { loadModel, saveModel } from '../ml/models/model-io.js';
 import { trainClassifier } from '../ml/train/classifier-trainer.js';
+import { worthParallel } from '../ml/train/data-parallel.js';
 import { seedGlobalRandom } from '../ml/train/rng.js';
 import { stepReporter, type JobIO } from './job-io.js';
 
@@ -35,7 +36,10 @@ export async function runClassifierJob(msg: StartMessage & { config: TrainConfig
   }
 
   const report = stepReporter(io);
+  const dataParallel = c.dataParallel && worthParallel(model, info.backend);
+  if (dataParallel) log('info', 'training on two cores: each batch is split with a worker thread');
   const result = await trainClassifier({
+    dataParallel,
     model,
     train: ds.train,
     test: ds.test,

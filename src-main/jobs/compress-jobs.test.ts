@@ -73,7 +73,7 @@ test('bad compression input is refused before work, naming the field', async () 
   for (const [cfg, re] of cases) assert.throws(() => svc.startJob({ ...cfg, sourceRunId: source }), re);
   const score = svc.listRuns().find((r) => r.kind === 'score')!;
   assert.throws(() => svc.startJob({ kind: 'quantize', sourceRunId: score.id }), /sourceRunId: run .* is a score run; compression needs a classifier/);
-  const noModel = svc.store.createRun({ config: { kind: 'train', model: 'student', dataset: 'mnist', epochs: 1, batchSize: 1, learningRate: 0.1, seed: 1 } });
+  const noModel = svc.store.createRun({ config: { kind: 'train', model: 'student', dataset: 'mnist', epochs: 1, batchSize: 1, learningRate: 0.1, seed: 1, dataParallel: false } });
   svc.store.finishRun(noModel.id, 'completed');
   assert.throws(() => svc.startJob({ kind: 'quantize', sourceRunId: noModel.id }), /sourceRunId: run .* has no saved model/);
   assert.equal(svc.listRuns().length, before + 1, 'no run was recorded for the refused jobs');

@@ -36,3 +36,20 @@ test('the loss falls over a few epochs (the loop really trains)', async () => {
   await trainClassifier({ model, train: ds.train, test: ds.test, epochs: 4, batchSize: 32, learningRate: 0.001, seed: 2, onEpoch: (e) => losses.push(e.trainLoss) });
   assert.ok(losses[3] < losses[0] * 0.8, `train loss per epoch: ${losses.map((l) => l.toFixed(3)).join(', ')}`);
 });
+
+test('data-parallel steps on two threads give the same weights as one thread (no dropout)', async () => {
+  const { seedGlobalRandom } = await import('./rng.js');
+  const weightsAfter = async (dataParallel: boolean) => {
+    seedGlobalRandom(11);
+    const model = buildStudent();
+    await trainClassifier({ model, train: ds.train, test: ds.test, epochs: 1, batchSize: 64, learningRate: 0.01, seed: 3, dataParallel });
+    const w = model.getWeights().map((t) => t.dataSync().slice() as Float32Array);
+    model.dispose();
+    return w;
+  };
+  const one = await weightsAfter(false);
+  const two = await weightsAfter(true);
+  let maxDiff = 0;
+  one.forEach((w, i) => w.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - two[i][j])))));
+  assert.ok(maxDiff < 1e-4, `weights differ by ${maxDiff} after 3 steps`);
+});

@@ -7,6 +7,7 @@ import type { Split } from '../data/datasets.js';
 import { logitsModel } from '../models/classifiers.js';
 import { distillationLoss, softCrossEntropy } from './distill-loss.js';
 import { mulberry32, shuffle } from './rng.js';
+import { flatSize, GradientWorker, shareSplit, writeFlat, type ParallelInit } from './data-parallel.js';
 
 export const NUM_CLASSES = 10;
 
@@ -48,6 +49,23 @@ export interface TrainOptions {
   shouldStop?: () => boolean;
   /** Runs after every optimizer step (e.g. re-applying pruning masks). */
   afterStep?: () => void;
+  /** Split each batch with a worker thread on a second core (see data-parallel.ts). */
+  dataParallel?: boolean;
+}
+
+export interface TeacherLogits {
+  logits: tf.LayersModel;
+  temperature: number;
+  alpha: number;
+}
+
+/** One batch's loss (plain or distillation) and number of correct predictions; called inside a gradient function. */
+export function batchLossAndHits(student: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, teacher?: TeacherLogits): { loss: tf.Scalar; hits: tf.Scalar } {
+  const z = student.apply(x, { training: true }) as tf.Tensor2D;
+  const hits = tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), tf.argMax(y, 1)), 'float32')) as tf.Scalar;
+  if (!teacher) return { loss: softCrossEntropy(y, z), hits };
+  const t = teacher.logits.predict(x) as tf.Tensor2D;
+  return { loss: distillationLoss(z, t, y, teacher.temperature, teacher.alpha), hits };
 }
 
 export interface TrainResult {
@@ -58,7 +76,7 @@ export interface TrainResult {
 }
 
 /** Copies the examples `order[from..from+n)` into preallocated batch buffers. */
-class BatchFiller {
+export class BatchFiller {
   readonly x: Float32Array;
   readonly y: Float32Array;
   constructor(
@@ -123,6 +141,7 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
   // Only the student's weights train: without an explicit list, minimize()
   // would update every variable alive in the process, the teacher's too.
   const trainable = o.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const parallel = o.dataParallel ? await startParallel(o, trainable) : null;
   const started = performance.now();
   let step = 0;
   let stopped = false;
@@ -139,18 +158,23 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
         const n = Math.min(o.batchSize, o.train.count - b * o.batchSize);
         filler.fill(order, b * o.batchSize, n);
         const { x, y } = filler.tensors(n);
-        let hits: tf.Scalar | undefined;
-        const loss = optimizer.minimize(() => {
-          const z = student.apply(x, { training: true }) as tf.Tensor2D;
-          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), tf.argMax(y, 1)), 'float32')) as tf.Scalar);
-          if (!teacher) return softCrossEntropy(y, z);
-          const t = teacher.logits.predict(x) as tf.Tensor2D;
-          return distillationLoss(z, t, y, teacher.temperature, teacher.alpha);
-        }, true, trainable) as tf.Scalar;
+        let lossValue: number;
+        let hitValue: number;
+        if (parallel && n >= 2) {
+          tf.dispose([x, y]);
+          [lossValue, hitValue] = await parallel.step(order.subarray(b * o.batchSize, b * o.batchSize + n), optimizer, filler, teacher);
+        } else {
+          let hits: tf.Scalar | undefined;
+          const loss = optimizer.minimize(() => {
+            const r = batchLossAndHits(student, x, y, teacher);
+            hits = tf.keep(r.hits);
+            return r.loss;
+          }, true, trainable) as tf.Scalar;
+          lossValue = loss.dataSync()[0];
+          hitValue = hits!.dataSync()[0];
+          tf.dispose([x, y, loss, hits!]);
+        }
         o.afterStep?.();
-        const lossValue = loss.dataSync()[0];
-        const hitValue = hits!.dataSync()[0];
-        tf.dispose([x, y, loss, hits!]);
         if (!Number.isFinite(lossValue)) {
           throw new Error(`loss became ${lossValue} at epoch ${epoch}, batch ${b + 1}; lower the learning rate (now ${o.learningRate})`);
         }
@@ -191,6 +215,71 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
     }
   } finally {
     optimizer.dispose();
+    await parallel?.close();
   }
   return { stopped, epochsDone, testAccuracy: last?.accuracy ?? null, testLoss: last?.loss ?? null };
+}
+
+/** Sets up the second core for `o`; see data-parallel.ts. */
+async function startParallel(o: TrainOptions, vars: tf.Variable[]) {
+  const shared = shareSplit(o.train);
+  const weights = new Float32Array(new SharedArrayBuffer(flatSize(vars) * 4));
+  const grads = new Float32Array(new SharedArrayBuffer(flatSize(vars) * 4));
+  let teacherInit: ParallelInit['teacher'];
+  if (o.teacher) {
+    const tv = o.teacher.model.weights.map((w) => w.read() as tf.Variable);
+    const tw = new Float32Array(flatSize(tv));
+    writeFlat(tv, tw);
+    teacherInit = { modelTopology: o.teacher.model.toJSON(null, false), weights: tw, temperature: o.teacher.temperature, alpha: o.teacher.alpha };
+  }
+  const worker = new GradientWorker({
+    modelTopology: o.model.toJSON(null, false),
+    teacher: teacherInit,
+    ...shared,
+    rows: o.train.rows,
+    cols: o.train.cols,
+    weights,
+    grads,
+    seed: o.seed,
+    backend: tf.getBackend(),
+  });
+  await worker.ready;
+  const student = logitsModel(o.model);
+  const half = new BatchFiller(o.train, Math.ceil(o.batchSize / 2));
+  return {
+    /** One data-parallel step: returns the batch's mean loss and its number of correct predictions. */
+    async step(indices: Uint32Array, optimizer: tf.Optimizer, _filler: BatchFiller, teacher?: TeacherLogits): Promise<[number, number]> {
+      const n1 = Math.ceil(indices.length / 2);
+      const n2 = indices.length - n1;
+      writeFlat(vars, weights);
+      const other = worker.step(indices.subarray(n1));
+      half.fill(indices, 0, n1);
+      let hits1 = 0;
+      const mine = tf.tidy(() => {
+        const { x, y } = half.tensors(n1);
+        const { value, grads: g } = tf.variableGrads(() => {
+          const r = batchLossAndHits(student, x, y, teacher);
+          hits1 = r.hits.dataSync()[0];
+          return r.loss;
+        }, vars);
+        return { loss: tf.keep(value), grads: Object.fromEntries(Object.entries(g).map(([k, v]) => [k, tf.keep(v)])) };
+      });
+      const r2 = await other;
+      const loss1 = mine.loss.dataSync()[0];
+      tf.tidy(() => {
+        let off = 0;
+        const combined: tf.NamedTensorMap = {};
+        for (const v of vars) {
+          const g2 = tf.tensor(grads.subarray(off, off + v.size), v.shape);
+          off += v.size;
+          // Mean over the whole batch = size-weighted mean of the halves' means.
+          combined[v.name] = tf.div(tf.add(tf.mul(mine.grads[v.name], n1), tf.mul(g2, n2)), n1 + n2);
+        }
+        optimizer.applyGradients(combined);
+      });
+      tf.dispose([mine.loss, ...Object.values(mine.grads)]);
+      return [(loss1 * n1 + r2.loss * n2) / (n1 + n2), hits1 + r2.hits];
+    },
+    close: () => worker.close(),
+  };
 }

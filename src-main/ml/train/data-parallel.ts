@@ -1,0 +1,129 @@
+// Data-parallel training on two cores. The wasm backend runs one thread, so
+// a training step uses one core of a laptop. Here every batch is split in
+// two: this thread computes the gradients of one half while a worker thread
+// (its own TensorFlow.js) computes the other half's; the gradients are
+// averaged (weighted by the halves' sizes, which is exactly the gradient of
+// the whole batch's mean loss) and applied once, here. Weights, gradients
+// and the training images live in SharedArrayBuffers, so nothing large is
+// copied through messages.
+import * as tf from '@tensorflow/tfjs';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import type { Split } from '../data/datasets.js';
+
+export interface ParallelInit {
+  modelTopology: unknown;
+  teacher?: { modelTopology: unknown; weights: Float32Array; temperature: number; alpha: number };
+  pixels: Float32Array;
+  labels: Uint8Array;
+  rows: number;
+  cols: number;
+  /** Shared, the model's trainable weights in order, flattened. */
+  weights: Float32Array;
+  /** Shared, the worker's gradients in the same layout. */
+  grads: Float32Array;
+  seed: number;
+  backend?: string;
+}
+
+export interface HalfResult {
+  loss: number;
+  hits: number;
+}
+
+/** Copies a Split into shared memory once, so the worker reads the same images. */
+export function shareSplit(split: Split): { pixels: Float32Array; labels: Uint8Array } {
+  const pixels = new Float32Array(new SharedArrayBuffer(split.pixels.byteLength));
+  pixels.set(split.pixels);
+  const labels = new Uint8Array(new SharedArrayBuffer(split.labels.byteLength));
+  labels.set(split.labels);
+  return { pixels, labels };
+}
+
+/**
+ * Whether a model is worth splitting across two cores: convolutional models
+ * are (1.5× on the seed's teacher here); small dense ones are not (the
+ * weight and gradient exchange costs more than half a step).
+ */
+export function worthParallel(model: tf.LayersModel, backend: string): boolean {
+  return backend === 'wasm' && os.availableParallelism() >= 2 && model.layers.some((l) => l.getClassName() === 'Conv2D');
+}
+
+export function flatSize(vars: tf.Variable[]): number {
+  return vars.reduce((n, v) => n + v.size, 0);
+}
+
+/** Writes variables' values into a flat buffer, in order. */
+export function writeFlat(vars: tf.Variable[], into: Float32Array): void {
+  let off = 0;
+  for (const v of vars) {
+    const d = v.dataSync() as Float32Array;
+    into.set(d, off);
+    off += d.length;
+  }
+}
+
+/** Assigns a flat buffer's values to variables, in order. */
+export function readFlat(vars: tf.Variable[], from: Float32Array): void {
+  let off = 0;
+  tf.tidy(() => {
+    for (const v of vars) {
+      v.assign(tf.tensor(from.subarray(off, off + v.size), v.shape));
+      off += v.size;
+    }
+  });
+}
+
+function workerEntry(): { url: URL; execArgv: string[] } {
+  const js = new URL('./gradient-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return { url: js, execArgv: [] };
+  return { url: new URL('./gradient-worker-entry.mjs', import.meta.url), execArgv: [] };
+}
+
+/** The second core: a worker thread that computes gradients of its half batch. */
+export class GradientWorker {
+  private worker: Worker;
+  private pending: { resolve: (r: HalfResult) => void; reject: (e: Error) => void } | null = null;
+  private failed: Error | null = null;
+  readonly ready: Promise<void>;
+
+  constructor(init: ParallelInit) {
+    const entry = workerEntry();
+    this.worker = new Worker(entry.url, { execArgv: entry.execArgv });
+    this.ready = new Promise((resolve, reject) => {
+      const fail = (e: Error) => {
+        this.failed = e;
+        reject(e);
+        this.pending?.reject(e);
+        this.pending = null;
+      };
+      this.worker.on('error', fail);
+      this.worker.on('message', (m: { type: string; loss?: number; hits?: number; error?: string }) => {
+        if (m.type === 'ready') resolve();
+        else if (m.type === 'result') {
+          const p = this.pending;
+          this.pending = null;
+          p?.resolve({ loss: m.loss!, hits: m.hits! });
+        } else if (m.type === 'error') fail(new Error(`gradient worker: ${m.error}`));
+      });
+    });
+    // An unawaited rejection of `ready` after start-up is reported through step().
+    this.ready.catch(() => {});
+    this.worker.postMessage({ type: 'init', ...init });
+  }
+
+  /** Starts the worker on `indices`; resolve when its gradients are in the shared buffer. */
+  step(indices: Uint32Array): Promise<HalfResult> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage({ type: 'step', indices: Array.from(indices) });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}

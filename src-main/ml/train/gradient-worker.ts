@@ -1,0 +1,71 @@
+// Worker thread of the data-parallel trainer (data-parallel.ts): holds a
+// copy of the model in its own TensorFlow.js, and for each step computes the
+// gradients of its half batch into shared memory.
+import * as tf from '@tensorflow/tfjs';
+import { parentPort } from 'node:worker_threads';
+import { initBackend, type BackendName } from '../engine/backend.js';
+import { logitsModel } from '../models/classifiers.js';
+import { BatchFiller, batchLossAndHits } from './classifier-trainer.js';
+import { readFlat, type ParallelInit } from './data-parallel.js';
+import { seedGlobalRandom } from './rng.js';
+import type { Split } from '../data/datasets.js';
+
+let state: {
+  vars: tf.Variable[];
+  student: tf.LayersModel;
+  teacher?: { logits: tf.LayersModel; temperature: number; alpha: number };
+  filler: BatchFiller;
+  init: ParallelInit;
+} | null = null;
+
+async function init(m: ParallelInit): Promise<void> {
+  // A different stream from the main thread's, so the two halves get different dropout masks.
+  seedGlobalRandom(m.seed + 7919);
+  await initBackend(m.backend as BackendName | undefined);
+  const model = await tf.models.modelFromJSON({ modelTopology: m.modelTopology } as tf.io.ModelJSON);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  let teacher;
+  if (m.teacher) {
+    const t = await tf.models.modelFromJSON({ modelTopology: m.teacher.modelTopology } as tf.io.ModelJSON);
+    readFlat(t.weights.map((w) => w.read() as tf.Variable), m.teacher.weights);
+    teacher = { logits: logitsModel(t), temperature: m.teacher.temperature, alpha: m.teacher.alpha };
+  }
+  const split = { pixels: m.pixels, labels: m.labels, rows: m.rows, cols: m.cols, count: m.labels.length, images: new Uint8Array(0) } as Split;
+  state = { vars, student: logitsModel(model), teacher, filler: new BatchFiller(split, 4096), init: m };
+}
+
+function step(indices: Uint32Array): { loss: number; hits: number } {
+  const s = state!;
+  readFlat(s.vars, s.init.weights);
+  s.filler.fill(indices, 0, indices.length);
+  let hits = 0;
+  const loss = tf.tidy(() => {
+    const { x, y } = s.filler.tensors(indices.length);
+    const { value, grads } = tf.variableGrads(() => {
+      const r = batchLossAndHits(s.student, x, y, s.teacher);
+      hits = r.hits.dataSync()[0];
+      return r.loss;
+    }, s.vars);
+    let off = 0;
+    for (const v of s.vars) {
+      const g = grads[v.name].dataSync() as Float32Array;
+      s.init.grads.set(g, off);
+      off += g.length;
+    }
+    return value.dataSync()[0];
+  });
+  return { loss, hits };
+}
+
+parentPort!.on('message', async (m: { type: string } & Record<string, unknown>) => {
+  try {
+    if (m.type === 'init') {
+      await init(m as unknown as ParallelInit);
+      parentPort!.postMessage({ type: 'ready' });
+    } else if (m.type === 'step') {
+      parentPort!.postMessage({ type: 'result', ...step(Uint32Array.from(m.indices as number[])) });
+    }
+  } catch (e) {
+    parentPort!.postMessage({ type: 'error', error: (e as Error)?.stack ?? String(e) });
+  }
+});
