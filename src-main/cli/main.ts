@@ -1,6 +1,6 @@
 // `distillery` command line: a thin adapter over the service.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ValidationError, type JobEvent } from '../contract/jobs.js';
+import { pickTrainingFields, ValidationError, type JobEvent } from '../contract/jobs.js';
 import type { Run } from '../db/store.js';
 import { initBackend } from '../ml/engine/backend.js';
 import { softenExample } from '../ml/inspect/soften.js';
@@ -56,18 +56,7 @@ function commonTrainingOptions(cmd: Command): Command {
     .addOption(new Option('--backend <name>', 'force a backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']));
 }
 
-function trainingConfig(o: Record<string, unknown>) {
-  return {
-    dataset: o.dataset,
-    epochs: o.epochs,
-    batchSize: o.batchSize,
-    learningRate: o.learningRate,
-    trainLimit: o.trainLimit,
-    testLimit: o.testLimit,
-    seed: o.seed,
-    backend: o.backend,
-  };
-}
+const trainingConfig = pickTrainingFields;
 
 function runRow(r: Run) {
   return [

@@ -17,6 +17,11 @@ export const trainingFields = {
   backend: BackendSchema.optional(),
 };
 
+/** The training fields of any options object (CLI flags, recipe options), nothing else. */
+export function pickTrainingFields(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(trainingFields).map((k) => [k, o[k]]));
+}
+
 /** Distillation's own knobs, with the seed's defaults. */
 export const distillFields = {
   temperature: z.number().positive('must be greater than 0 (T = 1 is plain softmax)').max(1000).default(4),

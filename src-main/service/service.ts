@@ -7,6 +7,7 @@ import type { ApiEvent, DatasetInfo, RunDetail, Settings, SoftenResult } from '.
 import {
   COMPRESSION_KINDS,
   parseJobConfig,
+  pickTrainingFields,
   ValidationError,
   type AeDistillConfig,
   type CompressionConfig,
@@ -254,16 +255,7 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
   }
 
   private kdSteps(o: KdRecipeOptions) {
-    const common = {
-      dataset: o.dataset,
-      epochs: o.epochs,
-      batchSize: o.batchSize,
-      learningRate: o.learningRate,
-      trainLimit: o.trainLimit,
-      testLimit: o.testLimit,
-      seed: o.seed,
-      backend: o.backend,
-    };
+    const common = pickTrainingFields(o as Record<string, unknown>);
     const distill = (teacherRunId: string) => ({
       ...common,
       kind: 'distill',

@@ -41,7 +41,7 @@ export function logDirichlet(z: tf.Tensor2D, alpha: tf.Tensor2D): tf.Tensor1D {
 }
 
 /** Standard normal via Box–Muller, from a uniform source. */
-function normal(random: () => number): number {
+export function normal(random: () => number): number {
   const u = 1 - random();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
 }

@@ -8,6 +8,7 @@ import { logitsModel } from '../models/classifiers.js';
 import { distillationLoss, softCrossEntropy } from './distill-loss.js';
 import { mulberry32, shuffle } from './rng.js';
 import { flatSize, GradientWorker, shareSplit, writeFlat, type ParallelInit } from './data-parallel.js';
+import type { TrainingData } from './types.js';
 
 export const NUM_CLASSES = 10;
 
@@ -34,14 +35,8 @@ export interface EpochReport {
   elapsed: number;
 }
 
-export interface TrainOptions {
+export interface TrainOptions extends TrainingData {
   model: tf.LayersModel;
-  train: Split;
-  test: Split;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  seed: number;
   teacher?: { model: tf.LayersModel; temperature: number; alpha: number };
   onStep?: (r: StepReport) => void;
   onEpoch?: (r: EpochReport) => void;

@@ -1,9 +1,10 @@
 // Training and evaluation of autoencoders, Gaussian VAEs and Dirichlet VAEs.
 import * as tf from '@tensorflow/tfjs';
 import type { Split } from '../data/datasets.js';
-import { gaussianKl, logDirichlet, logNormal, multiGammaKl, icdfGammaApprox, normalizeToSimplex, sampleGamma } from '../latent/distributions.js';
+import { gaussianKl, icdfGammaApprox, logDirichlet, logNormal, multiGammaKl, normal, normalizeToSimplex, sampleGamma } from '../latent/distributions.js';
 import type { Autoencoder, Vae } from '../models/autoencoders.js';
 import { mulberry32, shuffle } from './rng.js';
+import type { TrainingData } from './types.js';
 
 export type ReconLoss = 'bce' | 'mse';
 
@@ -34,12 +35,7 @@ export interface LoopHooks {
   shouldStop?: () => boolean;
 }
 
-interface LoopOptions extends LoopHooks {
-  train: Split;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  seed: number;
+interface LoopOptions extends LoopHooks, Omit<TrainingData, 'test'> {
   vars: tf.Variable[];
   /** Builds the loss for one batch of indices; extra scalars are reported as metrics. */
   step: (indices: Uint32Array) => { loss: tf.Scalar; extra: Record<string, tf.Scalar> };
@@ -101,14 +97,8 @@ export function evaluateAutoencoder(ae: Autoencoder, test: Split, loss: ReconLos
   return sum / test.count;
 }
 
-export interface AeTrainOptions extends LoopHooks {
+export interface AeTrainOptions extends LoopHooks, TrainingData {
   ae: Autoencoder;
-  train: Split;
-  test: Split;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  seed: number;
   loss: ReconLoss;
   /**
    * The seed's AE-guided distillation: Loss = recon + alpha · MSE(code_S − code_T) · T².
@@ -157,7 +147,7 @@ const reconPerExample = (logits: tf.Tensor, x: tf.Tensor) => tf.sum(bceFromLogit
 function vaeTerms(s: VaeSpec, x: tf.Tensor2D, random: () => number, training: boolean): { z: tf.Tensor2D; recon: tf.Tensor1D; kl: tf.Tensor1D } {
   if (s.kind === 'gaussian') {
     const [mu, logvar] = s.vae.encoder.apply(x, { training }) as tf.Tensor2D[];
-    const eps = tf.tensor2d(Float32Array.from({ length: mu.size }, () => gaussian(random)), mu.shape);
+    const eps = tf.tensor2d(Float32Array.from({ length: mu.size }, () => normal(random)), mu.shape);
     const z = tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logvar)), eps)) as tf.Tensor2D; // z = mu + sigma·eps
     return { z, recon: reconPerExample(s.vae.decoder.apply(z) as tf.Tensor, x), kl: gaussianKl(mu, logvar) };
   }
@@ -171,18 +161,7 @@ function vaeTerms(s: VaeSpec, x: tf.Tensor2D, random: () => number, training: bo
   return { z, recon: reconPerExample(s.vae.decoder.apply(z) as tf.Tensor, x), kl: multiGammaKl(alphaHat, s.priorAlpha) };
 }
 
-function gaussian(random: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
-
-export interface VaeTrainOptions extends LoopHooks, VaeSpec {
-  train: Split;
-  test: Split;
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  seed: number;
-}
+export interface VaeTrainOptions extends LoopHooks, VaeSpec, TrainingData {}
 
 export async function trainVae(o: VaeTrainOptions) {
   const random = mulberry32(o.seed ^ 0x9e3779b9);
@@ -233,7 +212,7 @@ export function importanceSampledNll(s: VaeSpec, test: Split, samples: number, r
       let logw: tf.Tensor1D;
       if (s.kind === 'gaussian') {
         const [mu, logvar] = s.vae.encoder.predict(x) as tf.Tensor2D[];
-        const eps = tf.tensor2d(Float32Array.from({ length: mu.size }, () => gaussian(random)), mu.shape);
+        const eps = tf.tensor2d(Float32Array.from({ length: mu.size }, () => normal(random)), mu.shape);
         const z = tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logvar)), eps)) as tf.Tensor2D;
         const logPz = logNormal(z, tf.zerosLike(z) as tf.Tensor2D, tf.zerosLike(z) as tf.Tensor2D);
         logw = tf.sub(tf.sub(logPz, logNormal(z, mu, logvar)), reconPerExample(s.vae.decoder.predict(z) as tf.Tensor, x)) as tf.Tensor1D;
