@@ -53,3 +53,18 @@ test('data-parallel steps on two threads give the same weights as one thread (no
   one.forEach((w, i) => w.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - two[i][j])))));
   assert.ok(maxDiff < 1e-4, `weights differ by ${maxDiff} after 3 steps`);
 });
+
+test("distillation uses the teacher's logits computed once, equal to its per-batch predictions", async () => {
+  const { teacherLogitsOf } = await import('./classifier-trainer.js');
+  const { logitsModel } = await import('../models/classifiers.js');
+  const teacher = buildStudent();
+  const cached = teacherLogitsOf(teacher, ds.train, 50); // batch size that does not divide 192
+  const direct = (logitsModel(teacher).predict(tf.tensor4d(ds.train.pixels, [ds.train.count, 28, 28, 1])) as tf.Tensor).dataSync();
+  assert.equal(cached.length, ds.train.count * 10);
+  let maxDiff = 0;
+  for (let i = 0; i < cached.length; i++) maxDiff = Math.max(maxDiff, Math.abs(cached[i] - direct[i]));
+  assert.ok(maxDiff < 1e-5, `cached vs direct logits differ by ${maxDiff}`);
+  const student = buildStudent();
+  const r = await trainClassifier({ model: student, train: ds.train, test: ds.test, epochs: 1, batchSize: 64, learningRate: 0.001, seed: 1, teacher: { model: teacher, temperature: 4, alpha: 0.5 } });
+  assert.ok(r.testAccuracy !== null && Number.isFinite(r.testAccuracy));
+});

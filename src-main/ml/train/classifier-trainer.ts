@@ -48,19 +48,20 @@ export interface TrainOptions extends TrainingData {
   dataParallel?: boolean;
 }
 
-export interface TeacherLogits {
-  logits: tf.LayersModel;
+export interface Softening {
   temperature: number;
   alpha: number;
 }
 
-/** One batch's loss (plain or distillation) and number of correct predictions; called inside a gradient function. */
-export function batchLossAndHits(student: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, teacher?: TeacherLogits): { loss: tf.Scalar; hits: tf.Scalar } {
-  const z = student.apply(x, { training: true }) as tf.Tensor2D;
-  const hits = tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), tf.argMax(y, 1)), 'float32')) as tf.Scalar;
-  if (!teacher) return { loss: softCrossEntropy(y, z), hits };
-  const t = teacher.logits.predict(x) as tf.Tensor2D;
-  return { loss: distillationLoss(z, t, y, teacher.temperature, teacher.alpha), hits };
+/**
+ * One batch's loss (plain, or distillation when the teacher's logits `t` and
+ * the softening are given) and number of correct predictions; called inside a gradient function.
+ */
+export function batchLossAndHits(student: tf.LayersModel, batch: { x: tf.Tensor; y: tf.Tensor; t?: tf.Tensor }, soft?: Softening): { loss: tf.Scalar; hits: tf.Scalar } {
+  const z = student.apply(batch.x, { training: true }) as tf.Tensor2D;
+  const hits = tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), tf.argMax(batch.y, 1)), 'float32')) as tf.Scalar;
+  if (!soft || !batch.t) return { loss: softCrossEntropy(batch.y, z), hits };
+  return { loss: distillationLoss(z, batch.t, batch.y, soft.temperature, soft.alpha), hits };
 }
 
 export interface TrainResult {
@@ -70,16 +71,23 @@ export interface TrainResult {
   testLoss: number | null;
 }
 
-/** Copies the examples `order[from..from+n)` into preallocated batch buffers. */
+/**
+ * Copies the examples `order[from..from+n)` into preallocated batch buffers:
+ * images, one-hot labels, and (for distillation) the teacher's logits.
+ */
 export class BatchFiller {
   readonly x: Float32Array;
   readonly y: Float32Array;
+  readonly t: Float32Array | null;
   constructor(
     private readonly split: Split,
     private readonly batchSize: number,
+    /** Teacher logits per training example (NUM_CLASSES each), computed once before training. */
+    private readonly teacherLogits: Float32Array | null = null,
   ) {
     this.x = new Float32Array(batchSize * split.rows * split.cols);
     this.y = new Float32Array(batchSize * NUM_CLASSES);
+    this.t = teacherLogits ? new Float32Array(batchSize * NUM_CLASSES) : null;
   }
 
   fill(order: Uint32Array, from: number, n: number): void {
@@ -89,16 +97,37 @@ export class BatchFiller {
       const idx = order[from + i];
       this.x.set(this.split.pixels.subarray(idx * size, (idx + 1) * size), i * size);
       this.y[i * NUM_CLASSES + this.split.labels[idx]] = 1;
+      if (this.t) this.t.set(this.teacherLogits!.subarray(idx * NUM_CLASSES, (idx + 1) * NUM_CLASSES), i * NUM_CLASSES);
     }
   }
 
-  tensors(n: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
+  tensors(n: number): { x: tf.Tensor4D; y: tf.Tensor2D; t?: tf.Tensor2D } {
     const { rows, cols } = this.split;
     return {
       x: tf.tensor4d(this.x.subarray(0, n * rows * cols), [n, rows, cols, 1]),
       y: tf.tensor2d(this.y.subarray(0, n * NUM_CLASSES), [n, NUM_CLASSES]),
+      t: this.t ? tf.tensor2d(this.t.subarray(0, n * NUM_CLASSES), [n, NUM_CLASSES]) : undefined,
     };
   }
+}
+
+/**
+ * The teacher's logits for every training image, computed once. The teacher
+ * is in inference mode (no dropout), so they are the same every epoch, and
+ * this saves one teacher forward pass per student step (for the seed's CNN
+ * teacher, most of a distillation step's time).
+ */
+export function teacherLogitsOf(teacher: tf.LayersModel, split: Split, batchSize = 500): Float32Array {
+  const logits = logitsModel(teacher);
+  const out = new Float32Array(split.count * NUM_CLASSES);
+  const order = Uint32Array.from({ length: split.count }, (_, i) => i);
+  const filler = new BatchFiller(split, Math.min(batchSize, split.count));
+  for (let from = 0; from < split.count; from += batchSize) {
+    const n = Math.min(batchSize, split.count - from);
+    filler.fill(order, from, n);
+    out.set(tf.tidy(() => (logits.predict(filler.tensors(n).x) as tf.Tensor).dataSync() as Float32Array), from * NUM_CLASSES);
+  }
+  return out;
 }
 
 /** Test accuracy and mean cross-entropy of `model` (which outputs probabilities), in large batches. */
@@ -129,14 +158,15 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
   const random = mulberry32(o.seed);
   const optimizer = tf.train.adam(o.learningRate);
   const student = logitsModel(o.model);
-  const teacher = o.teacher && { ...o.teacher, logits: logitsModel(o.teacher.model) };
-  const filler = new BatchFiller(o.train, o.batchSize);
+  const soft = o.teacher && { temperature: o.teacher.temperature, alpha: o.teacher.alpha };
+  const teacherLogits = o.teacher ? teacherLogitsOf(o.teacher.model, o.train) : null;
+  const filler = new BatchFiller(o.train, o.batchSize, teacherLogits);
   const order = new Uint32Array(o.train.count).map((_, i) => i);
   const batches = Math.ceil(o.train.count / o.batchSize);
   // Only the student's weights train: without an explicit list, minimize()
   // would update every variable alive in the process, the teacher's too.
   const trainable = o.model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const parallel = o.dataParallel ? await startParallel(o, trainable) : null;
+  const parallel = o.dataParallel ? await startParallel(o, trainable, teacherLogits) : null;
   const started = performance.now();
   let step = 0;
   let stopped = false;
@@ -151,23 +181,22 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
       let seen = 0;
       for (let b = 0; b < batches; b++) {
         const n = Math.min(o.batchSize, o.train.count - b * o.batchSize);
-        filler.fill(order, b * o.batchSize, n);
-        const { x, y } = filler.tensors(n);
+        if (!(parallel && n >= 2)) filler.fill(order, b * o.batchSize, n);
         let lossValue: number;
         let hitValue: number;
         if (parallel && n >= 2) {
-          tf.dispose([x, y]);
-          [lossValue, hitValue] = await parallel.step(order.subarray(b * o.batchSize, b * o.batchSize + n), optimizer, filler, teacher);
+          [lossValue, hitValue] = await parallel.step(order.subarray(b * o.batchSize, b * o.batchSize + n), optimizer, soft);
         } else {
+          const batch = filler.tensors(n);
           let hits: tf.Scalar | undefined;
           const loss = optimizer.minimize(() => {
-            const r = batchLossAndHits(student, x, y, teacher);
+            const r = batchLossAndHits(student, batch, soft);
             hits = tf.keep(r.hits);
             return r.loss;
           }, true, trainable) as tf.Scalar;
           lossValue = loss.dataSync()[0];
           hitValue = hits!.dataSync()[0];
-          tf.dispose([x, y, loss, hits!]);
+          tf.dispose([batch.x, batch.y, batch.t ?? [], loss, hits!]);
         }
         o.afterStep?.();
         if (!Number.isFinite(lossValue)) {
@@ -216,16 +245,15 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
 }
 
 /** Sets up the second core for `o`; see data-parallel.ts. */
-async function startParallel(o: TrainOptions, vars: tf.Variable[]) {
+async function startParallel(o: TrainOptions, vars: tf.Variable[], teacherLogits: Float32Array | null) {
   const shared = shareSplit(o.train);
   const weights = new Float32Array(new SharedArrayBuffer(flatSize(vars) * 4));
   const grads = new Float32Array(new SharedArrayBuffer(flatSize(vars) * 4));
   let teacherInit: ParallelInit['teacher'];
-  if (o.teacher) {
-    const tv = o.teacher.model.weights.map((w) => w.read() as tf.Variable);
-    const tw = new Float32Array(flatSize(tv));
-    writeFlat(tv, tw);
-    teacherInit = { modelTopology: o.teacher.model.toJSON(null, false), weights: tw, temperature: o.teacher.temperature, alpha: o.teacher.alpha };
+  if (o.teacher && teacherLogits) {
+    const logits = new Float32Array(new SharedArrayBuffer(teacherLogits.byteLength));
+    logits.set(teacherLogits);
+    teacherInit = { logits, temperature: o.teacher.temperature, alpha: o.teacher.alpha };
   }
   const worker = new GradientWorker({
     modelTopology: o.model.toJSON(null, false),
@@ -240,10 +268,10 @@ async function startParallel(o: TrainOptions, vars: tf.Variable[]) {
   });
   await worker.ready;
   const student = logitsModel(o.model);
-  const half = new BatchFiller(o.train, Math.ceil(o.batchSize / 2));
+  const half = new BatchFiller(o.train, Math.ceil(o.batchSize / 2), teacherLogits);
   return {
     /** One data-parallel step: returns the batch's mean loss and its number of correct predictions. */
-    async step(indices: Uint32Array, optimizer: tf.Optimizer, _filler: BatchFiller, teacher?: TeacherLogits): Promise<[number, number]> {
+    async step(indices: Uint32Array, optimizer: tf.Optimizer, soft?: Softening): Promise<[number, number]> {
       const n1 = Math.ceil(indices.length / 2);
       const n2 = indices.length - n1;
       writeFlat(vars, weights);
@@ -251,9 +279,9 @@ async function startParallel(o: TrainOptions, vars: tf.Variable[]) {
       half.fill(indices, 0, n1);
       let hits1 = 0;
       const mine = tf.tidy(() => {
-        const { x, y } = half.tensors(n1);
+        const batch = half.tensors(n1);
         const { value, grads: g } = tf.variableGrads(() => {
-          const r = batchLossAndHits(student, x, y, teacher);
+          const r = batchLossAndHits(student, batch, soft);
           hits1 = r.hits.dataSync()[0];
           return r.loss;
         }, vars);

@@ -15,7 +15,8 @@ import type { Split } from '../data/datasets.js';
 
 export interface ParallelInit {
   modelTopology: unknown;
-  teacher?: { modelTopology: unknown; weights: Float32Array; temperature: number; alpha: number };
+  /** Distillation: the teacher's logits per training image (shared), and the softening. */
+  teacher?: { logits: Float32Array; temperature: number; alpha: number };
   pixels: Float32Array;
   labels: Uint8Array;
   rows: number;

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parentPort } from 'node:worker_threads';
 import { initBackend, type BackendName } from '../engine/backend.js';
 import { logitsModel } from '../models/classifiers.js';
-import { BatchFiller, batchLossAndHits } from './classifier-trainer.js';
+import { BatchFiller, batchLossAndHits, type Softening } from './classifier-trainer.js';
 import { readFlat, type ParallelInit } from './data-parallel.js';
 import { seedGlobalRandom } from './rng.js';
 import type { Split } from '../data/datasets.js';
@@ -13,7 +13,7 @@ import type { Split } from '../data/datasets.js';
 let state: {
   vars: tf.Variable[];
   student: tf.LayersModel;
-  teacher?: { logits: tf.LayersModel; temperature: number; alpha: number };
+  soft?: Softening;
   filler: BatchFiller;
   init: ParallelInit;
 } | null = null;
@@ -24,14 +24,9 @@ async function init(m: ParallelInit): Promise<void> {
   await initBackend(m.backend as BackendName | undefined);
   const model = await tf.models.modelFromJSON({ modelTopology: m.modelTopology } as tf.io.ModelJSON);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  let teacher;
-  if (m.teacher) {
-    const t = await tf.models.modelFromJSON({ modelTopology: m.teacher.modelTopology } as tf.io.ModelJSON);
-    readFlat(t.weights.map((w) => w.read() as tf.Variable), m.teacher.weights);
-    teacher = { logits: logitsModel(t), temperature: m.teacher.temperature, alpha: m.teacher.alpha };
-  }
   const split = { pixels: m.pixels, labels: m.labels, rows: m.rows, cols: m.cols, count: m.labels.length, images: new Uint8Array(0) } as Split;
-  state = { vars, student: logitsModel(model), teacher, filler: new BatchFiller(split, 4096), init: m };
+  const soft = m.teacher && { temperature: m.teacher.temperature, alpha: m.teacher.alpha };
+  state = { vars, student: logitsModel(model), soft, filler: new BatchFiller(split, 4096, m.teacher?.logits ?? null), init: m };
 }
 
 function step(indices: Uint32Array): { loss: number; hits: number } {
@@ -40,9 +35,9 @@ function step(indices: Uint32Array): { loss: number; hits: number } {
   s.filler.fill(indices, 0, indices.length);
   let hits = 0;
   const loss = tf.tidy(() => {
-    const { x, y } = s.filler.tensors(indices.length);
+    const batch = s.filler.tensors(indices.length);
     const { value, grads } = tf.variableGrads(() => {
-      const r = batchLossAndHits(s.student, x, y, s.teacher);
+      const r = batchLossAndHits(s.student, batch, s.soft);
       hits = r.hits.dataSync()[0];
       return r.loss;
     }, s.vars);
