@@ -44,16 +44,20 @@ function userMessage(e: unknown): string {
   return msg;
 }
 
-function commonTrainingOptions(cmd: Command): Command {
+/** Data and optimizer flags every training or compression command takes. */
+function dataOptions(cmd: Command): Command {
   return cmd
     .option('--dataset <name|folder>', 'mnist, fashion-mnist, or a folder of IDX files', 'mnist')
-    .option('--epochs <n>', 'training epochs', number('--epochs', true), 10)
     .option('--batch-size <n>', 'images per step', number('--batch-size', true), 64)
     .option('--learning-rate <lr>', 'Adam learning rate', number('--learning-rate', false), 0.001)
     .option('--train-limit <n>', 'use only the first n training images', number('--train-limit', true))
     .option('--test-limit <n>', 'use only the first n test images', number('--test-limit', true))
     .option('--seed <n>', 'seed for init, shuffling and dropout', number('--seed', true), 42)
     .addOption(new Option('--backend <name>', 'force a backend (default: best available)').choices(['tensorflow', 'wasm', 'cpu']));
+}
+
+function commonTrainingOptions(cmd: Command): Command {
+  return dataOptions(cmd.option('--epochs <n>', 'training epochs', number('--epochs', true), 10));
 }
 
 const trainingConfig = pickTrainingFields;
@@ -280,16 +284,7 @@ export function buildCli(): Command {
   });
 
   // ---- compression ----
-  const compressionOptions = (cmd: Command) =>
-    cmd
-      .requiredOption('--source <run-id>', 'completed classifier run (or earlier compression step) to compress')
-      .option('--dataset <name|folder>', 'data for fine-tuning, calibration and evaluation', 'mnist')
-      .option('--batch-size <n>', 'fine-tuning batch size', number('--batch-size', true), 64)
-      .option('--learning-rate <lr>', 'fine-tuning learning rate', number('--learning-rate', false), 0.001)
-      .option('--train-limit <n>', 'use only the first n training images', number('--train-limit', true))
-      .option('--test-limit <n>', 'use only the first n test images', number('--test-limit', true))
-      .option('--seed <n>', 'seed', number('--seed', true), 42)
-      .addOption(new Option('--backend <name>', 'force a backend').choices(['tensorflow', 'wasm', 'cpu']));
+  const compressionOptions = (cmd: Command) => dataOptions(cmd.requiredOption('--source <run-id>', 'completed classifier run (or earlier compression step) to compress'));
   const dataConfig = (o: Record<string, unknown>) => {
     const { epochs: _unused, ...rest } = trainingConfig(o);
     return { ...rest, sourceRunId: o.source };
