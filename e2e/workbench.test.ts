@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromiumMissing, electronMissing, electronTarget, serveTarget, type Target } from './harness.js';
-import { cancelRun, externalRunAppears, kdRunFromForm, reloadKeepsState, vaeRunShowsPictures } from './workbench.js';
+import { cancelRun, externalRunAppears, kdRunFromForm, pruneFromForm, reloadKeepsState, vaeRunShowsPictures } from './workbench.js';
 
 function project(name: string, why: string | null, make: () => Promise<Target>) {
   describe(name, { skip: why ? `skipped: ${why}` : false }, () => {
@@ -18,6 +18,7 @@ function project(name: string, why: string | null, make: () => Promise<Target>) 
       cancelledId = await cancelRun(t);
     });
     test('reloading shows the same state', { timeout: 60_000 }, () => reloadKeepsState(t, cancelledId));
+    test('a compression job from the form makes a run linked to its source', { timeout: 180_000 }, () => pruneFromForm(t));
     test('a VAE run shows its curves, pictures and latent usage', { timeout: 180_000 }, () => vaeRunShowsPictures(t));
     test('a run started from the CLI appears without a restart', { timeout: 60_000 }, () => externalRunAppears(t));
     if (name === 'serve mode') {

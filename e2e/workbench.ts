@@ -158,3 +158,23 @@ export async function vaeRunShowsPictures(t: Target): Promise<void> {
   assert.match(legend ?? '', /elbo/);
   await shot(t, '07-vae');
 }
+
+/** A compression job from the form: prune the KD teacher, see the linked run complete. */
+export async function pruneFromForm(t: Target): Promise<void> {
+  const { page } = t;
+  await nav(page, 'New experiment');
+  await page.getByRole('radio', { name: 'Prune', exact: true }).check({ force: true });
+  const source = await page.getByLabel('Source run').inputValue();
+  assert.match(source, /^[0-9a-f]{8}$/);
+  await fill(page, 'Sparsity', '1');
+  await page.getByText('must be in [0, 1)').first().waitFor();
+  await fill(page, 'Sparsity', '0.8');
+  await fill(page, 'Fine-tuning epochs', '0');
+  await fill(page, 'Training images', '320');
+  await fill(page, 'Test images', '200');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await waitStatus(page, 'completed', 120_000);
+  assert.equal(await page.locator('dd a').first().textContent(), source, 'the pruned run links to its source');
+  assert.match((await page.getByTestId('test-accuracy').textContent()) ?? '', /^0\.\d{4}$/);
+  await shot(t, '08-pruned');
+}
