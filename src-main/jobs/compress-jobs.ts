@@ -2,7 +2,6 @@
 // model, writes a new model (with its compression manifest), and reports
 // test accuracy and cost.
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FactorizeConfig, FinetuneConfig, PruneConfig, QuantizeConfig, ScoreConfig, SensitivityConfig, StartMessage, Summary, CompressionConfig } from '../contract/jobs.js';
 import { loadDataset, type Dataset } from '../ml/data/datasets.js';
@@ -306,8 +305,4 @@ export async function runScoreJob(msg: StartMessage & { config: ScoreConfig }, i
   log(io, 'info', `MicroNet (${c.convention}): storage ${cost.storage.toFixed(0)} / ${baseline.storage.toFixed(0)} + ops ${cost.ops} / ${baseline.ops} = ${score.score.toFixed(4)}`);
   log(io, 'info', `Deep Compression size: ${compressedBytes.toLocaleString('en-US')} bytes, ${(originalBytes / compressedBytes).toFixed(1)}× smaller than ${originalBytes.toLocaleString('en-US')}`);
   io.emit({ type: 'done', summary });
-}
-
-export function readManifest(path: string): CompressionManifest {
-  return JSON.parse(readFileSync(path, 'utf8')) as CompressionManifest;
 }

@@ -4,7 +4,7 @@
 // or their share of zero activations (APoZ) on validation images — and
 // really shrink the layers, so the saved model is smaller, not just masked.
 import * as tf from '@tensorflow/tfjs';
-import { fromChain, isWeighted, outputShapes, type Chain, type LayerSpec } from './chain.js';
+import { fromChain, isWeighted, type Chain, type LayerSpec } from './chain.js';
 
 export type PruneScope = 'layer' | 'global';
 export type Criterion = 'l1' | 'l2' | 'activation' | 'apoz';
@@ -154,4 +154,3 @@ export function prunableLayers(chain: Chain, structured: boolean): string[] {
   return structured ? weighted.slice(0, -1) : weighted;
 }
 
-export { outputShapes };
