@@ -1,31 +1,19 @@
 // The train and distill jobs, as run inside a job process.
 import * as tf from '@tensorflow/tfjs';
-import { join } from 'node:path';
 import type { DistillConfig, StartMessage, Summary, TrainConfig } from '../contract/jobs.js';
-import { loadDataset } from '../ml/data/datasets.js';
-import { initBackend } from '../ml/engine/backend.js';
 import { buildClassifier } from '../ml/models/classifiers.js';
-import { loadModel, saveModel } from '../ml/models/model-io.js';
+import { loadModel } from '../ml/models/model-io.js';
 import { trainClassifier } from '../ml/train/classifier-trainer.js';
 import { worthParallel } from '../ml/train/data-parallel.js';
-import { seedGlobalRandom } from '../ml/train/rng.js';
 import { stepReporter, type JobIO } from './job-io.js';
+import { prepareJob, saveModelArtifacts } from './job-setup.js';
 
 export type { JobIO };
 
 export async function runClassifierJob(msg: StartMessage & { config: TrainConfig | DistillConfig }, io: JobIO): Promise<void> {
   const c = msg.config;
   const log = (level: 'info' | 'warn', message: string) => io.emit({ type: 'log', level, message });
-  seedGlobalRandom(c.seed);
-  const info = await initBackend(c.backend, (m, level) => log(level, m));
-  io.emit({ type: 'started', backend: info.backend, device: info.device, backendVersion: info.version });
-  log('info', `backend ${info.backend} on ${info.device} (${info.version})`);
-
-  const ds = loadDataset(c.dataset, { trainLimit: c.trainLimit, testLimit: c.testLimit });
-  log('info', `dataset ${ds.name}: ${ds.train.count} training and ${ds.test.count} test images`);
-  if (ds.train.rows !== 28 || ds.train.cols !== 28) {
-    throw new Error(`dataset ${ds.name}: images are ${ds.train.rows}×${ds.train.cols}, the seed's models need 28×28`);
-  }
+  const { info, ds } = await prepareJob(c, io);
 
   const model = buildClassifier(c.model);
   let teacher: { model: tf.LayersModel; temperature: number; alpha: number } | undefined;
@@ -55,10 +43,7 @@ export async function runClassifierJob(msg: StartMessage & { config: TrainConfig
   });
 
   // Weights are saved even when cancelled: what was trained is not thrown away.
-  const files = await saveModel(model, join(msg.runDir, 'model'));
-  for (const f of files) {
-    io.emit({ type: 'artifact', kind: 'model', name: f.path.endsWith('.json') ? 'model.json' : 'weights.bin', path: f.path, size: f.size, sha256: f.sha256, meta: { format: 'tfjs-layers', partial: result.stopped } });
-  }
+  await saveModelArtifacts(io, msg.runDir, model, result.stopped);
   const summary: Summary = {
     params: model.countParams(),
     test_accuracy: result.testAccuracy,

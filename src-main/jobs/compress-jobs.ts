@@ -2,10 +2,8 @@
 // model, writes a new model (with its compression manifest), and reports
 // test accuracy and cost.
 import * as tf from '@tensorflow/tfjs';
-import { join } from 'node:path';
 import type { FactorizeConfig, FinetuneConfig, PruneConfig, QuantizeConfig, ScoreConfig, SensitivityConfig, StartMessage, Summary, CompressionConfig } from '../contract/jobs.js';
-import { loadDataset, type Dataset } from '../ml/data/datasets.js';
-import { initBackend } from '../ml/engine/backend.js';
+import type { Dataset } from '../ml/data/datasets.js';
 import { cloneChain, fromChain, isWeighted, toChain, type Chain } from '../ml/compress/chain.js';
 import { deepCompressionBytes } from '../ml/compress/huffman.js';
 import { micronetCost, micronetScore } from '../ml/compress/micronet.js';
@@ -13,11 +11,11 @@ import { masksOf, prunableLayers, pruneUnstructured, rankUnits, removeUnits, spa
 import { quantError, quantizeTensor, writeQuantFile, type QuantizedTensor } from '../ml/compress/quantize.js';
 import { factorizeLayer } from '../ml/compress/svd.js';
 import { buildTeacher } from '../ml/models/classifiers.js';
-import { loadModel, saveModel } from '../ml/models/model-io.js';
+import { loadModel } from '../ml/models/model-io.js';
 import { evaluate, trainClassifier } from '../ml/train/classifier-trainer.js';
 import { batchOf } from '../ml/train/latent-trainer.js';
-import { seedGlobalRandom } from '../ml/train/rng.js';
 import { log, saveArtifact, stepReporter, type JobIO } from './job-io.js';
+import { prepareJob, saveModelArtifacts } from './job-setup.js';
 
 /**
  * What a compressed model carries besides its weights: the bit width and
@@ -41,11 +39,7 @@ interface Context {
 
 async function setUp(msg: StartMessage & { config: CompressionConfig }, io: JobIO): Promise<Context> {
   const c = msg.config;
-  seedGlobalRandom(c.seed);
-  const info = await initBackend(c.backend, (m, level) => log(io, level, m));
-  io.emit({ type: 'started', backend: info.backend, device: info.device, backendVersion: info.version });
-  const ds = loadDataset(c.dataset, { trainLimit: c.trainLimit, testLimit: c.testLimit });
-  log(io, 'info', `dataset ${ds.name}: ${ds.train.count} training and ${ds.test.count} test images`);
+  const { ds } = await prepareJob(c, io);
   if (!msg.sourceModelDir) throw new Error('compression job started without the source model folder');
   const source = await loadModel(msg.sourceModelDir);
   const sourceAccuracy = evaluate(source, ds.test).accuracy;
@@ -75,10 +69,7 @@ async function finetune(model: tf.LayersModel, chain: Chain, ctx: Context, epoch
 }
 
 async function finish(io: JobIO, runDir: string, model: tf.LayersModel, ctx: Context, stopped: boolean, extra: Summary): Promise<void> {
-  const files = await saveModel(model, join(runDir, 'model'));
-  for (const f of files) {
-    io.emit({ type: 'artifact', kind: 'model', name: f.path.endsWith('.json') ? 'model.json' : 'weights.bin', path: f.path, size: f.size, sha256: f.sha256, meta: { format: 'tfjs-layers', partial: stopped } });
-  }
+  await saveModelArtifacts(io, runDir, model, stopped);
   saveArtifact(io, runDir, 'compression.json', 'data', JSON.stringify(ctx.manifest), { title: 'Compression manifest (bit widths and quantization grids)' });
   const chain = toChain(model);
   const cost = micronetCost(chain, bitsOf(ctx.manifest));

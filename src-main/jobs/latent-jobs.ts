@@ -1,13 +1,11 @@
 // Autoencoder, AE-guided distillation, Gaussian VAE and Dirichlet VAE jobs,
 // as run inside a job process: train, log curves, save the pictures.
 import * as tf from '@tensorflow/tfjs';
-import { join } from 'node:path';
 import type { AeDistillConfig, AutoencoderConfig, DirVaeConfig, StartMessage, Summary, VaeConfig } from '../contract/jobs.js';
-import { loadDataset, type Dataset } from '../ml/data/datasets.js';
-import { initBackend } from '../ml/engine/backend.js';
+import type { Dataset } from '../ml/data/datasets.js';
 import { imageGrid, scatter } from '../ml/images/png.js';
 import { autoencoderViews, buildAutoencoder, buildDirichletVae, buildGaussianVae, buildDenseAe, type Autoencoder } from '../ml/models/autoencoders.js';
-import { loadModel, saveModel } from '../ml/models/model-io.js';
+import { loadModel } from '../ml/models/model-io.js';
 import {
   activeDimensions,
   batchOf,
@@ -18,8 +16,9 @@ import {
   trainVae,
   type VaeSpec,
 } from '../ml/train/latent-trainer.js';
-import { mulberry32, seedGlobalRandom } from '../ml/train/rng.js';
+import { mulberry32 } from '../ml/train/rng.js';
 import { log, saveArtifact, stepReporter, type JobIO } from './job-io.js';
+import { prepareJob, saveModelArtifacts } from './job-setup.js';
 
 type LatentConfig = AutoencoderConfig | AeDistillConfig | VaeConfig | DirVaeConfig;
 
@@ -27,14 +26,7 @@ type LatentConfig = AutoencoderConfig | AeDistillConfig | VaeConfig | DirVaeConf
 const GRID_IMAGES = 10;
 
 async function setUp(c: LatentConfig, io: JobIO): Promise<Dataset> {
-  seedGlobalRandom(c.seed);
-  const info = await initBackend(c.backend, (m, level) => log(io, level, m));
-  io.emit({ type: 'started', backend: info.backend, device: info.device, backendVersion: info.version });
-  log(io, 'info', `backend ${info.backend} on ${info.device} (${info.version})`);
-  const ds = loadDataset(c.dataset, { trainLimit: c.trainLimit, testLimit: c.testLimit });
-  if (ds.train.rows !== 28 || ds.train.cols !== 28) throw new Error(`dataset ${ds.name}: images are ${ds.train.rows}×${ds.train.cols}, the seed's models need 28×28`);
-  log(io, 'info', `dataset ${ds.name}: ${ds.train.count} training and ${ds.test.count} test images`);
-  return ds;
+  return (await prepareJob(c, io)).ds;
 }
 
 const gridIndices = (ds: Dataset) => Uint32Array.from({ length: Math.min(GRID_IMAGES, ds.test.count) }, (_, i) => i);
@@ -195,12 +187,6 @@ function vaeReconstructions(spec: VaeSpec, ds: Dataset): Float32Array[] {
     const out = tf.sigmoid(spec.vae.decoder.predict(z) as tf.Tensor).dataSync() as Float32Array;
     return Array.from(gridIndices(ds), (_, i) => out.slice(i * 784, (i + 1) * 784));
   });
-}
-
-async function saveModelArtifacts(io: JobIO, runDir: string, model: tf.LayersModel, partial: boolean, folder = 'model'): Promise<void> {
-  for (const f of await saveModel(model, join(runDir, folder))) {
-    io.emit({ type: 'artifact', kind: 'model', name: `${folder}/${f.path.endsWith('.json') ? 'model.json' : 'weights.bin'}`, path: f.path, size: f.size, sha256: f.sha256, meta: { format: 'tfjs-layers', partial } });
-  }
 }
 
 function finish(io: JobIO, stopped: boolean, summary: Summary): void {
