@@ -5,6 +5,7 @@
 // failure is logged once with its reason and the chain moves on.
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
+import { simdGemmStatus } from './kernels/simd-gemm.js';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -48,7 +49,10 @@ async function tryWasm(log: Log): Promise<BackendInfo | null> {
     if (!(await tf.setBackend('wasm'))) throw new Error('setBackend("wasm") returned false');
     await tf.ready();
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    return { backend: 'wasm', device: `CPU (wasm${simd ? ' SIMD' : ''}, 1 thread)`, version: `tfjs-backend-wasm@${wasm.version_wasm}` };
+    const gemm = simdGemmStatus(tf.backend());
+    if (!gemm.ok) log(`backend: Distillery's wasm GEMM is not used (${gemm.reason}); training falls back to XNNPACK paths, several times slower`, 'warn');
+    const kernels = gemm.ok ? ', Distillery GEMM' : '';
+    return { backend: 'wasm', device: `CPU (wasm${simd ? ' SIMD' : ''}${kernels}, 1 thread)`, version: `tfjs-backend-wasm@${wasm.version_wasm}` };
   } catch (e) {
     log(`backend: wasm does not load (${firstLine(e)}); trying the next backend`, 'warn');
     return null;

@@ -20,7 +20,10 @@ const cases: Case[] = [
   { name: 'same padding', x: [3, 14, 14, 8], k: [3, 3, 8, 16], stride: 1, pad: 'same' },
   { name: 'stride 2 valid', x: [3, 15, 15, 4], k: [3, 3, 4, 6], stride: 2, pad: 'valid' },
   { name: 'stride 2 same, even input', x: [2, 16, 16, 3], k: [5, 5, 3, 4], stride: 2, pad: 'same' },
+  { name: 'odd channel counts', x: [3, 11, 9, 5], k: [3, 2, 5, 7], stride: 1, pad: 'same' },
 ];
+
+const gemmNote = process.env.DISTILLERY_WASM_GEMM === '0' ? ' (our GEMM turned off: XNNPACK fallback)' : '';
 
 function randn(shape: number[], seed: number): Float32Array {
   return tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array;
@@ -49,7 +52,28 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): { abs: number; rel: numbe
   return { abs, rel: abs / Math.max(scale, 1e-12) };
 }
 
-test('wasm Conv2D gradients match the cpu backend', async (t) => {
+test(`wasm Conv2D forward matches the cpu backend, dilated included${gemmNote}`, async (t) => {
+  tf.env().set('PROD', true);
+  const fwd = [...cases.map((c) => ({ ...c, dilation: 1 })), { name: 'dilation 2', x: [2, 12, 12, 3], k: [3, 3, 3, 4], stride: 1, pad: 'same', dilation: 2 } as Case & { dilation: number }];
+  for (const c of fwd) {
+    await tf.setBackend('cpu');
+    const xs = randn(c.x, 11);
+    const ks = randn(c.k, 12);
+    const run = () => tf.tidy(() => tf.conv2d(tf.tensor4d(xs, c.x), tf.tensor4d(ks, c.k), c.stride, c.pad, 'NHWC', c.dilation).dataSync().slice() as Float32Array);
+    const ref = run();
+    const info = await initBackend('wasm');
+    // Unless turned off, the fast path must really be in use, not silently the fallback.
+    assert.equal(info.device.includes('Distillery GEMM'), !gemmNote, `device "${info.device}"`);
+    const before = tf.memory().numTensors;
+    const got = run();
+    assert.equal(tf.memory().numTensors, before, 'kernels must not leak tensors');
+    const e = maxAbsDiff(got, ref);
+    t.diagnostic(`${c.name}: forward max abs err ${e.abs.toExponential(2)} (rel ${e.rel.toExponential(2)})`);
+    assert.ok(e.rel < 1e-5, `${c.name}: forward conv differs from cpu by ${e.rel} relative`);
+  }
+});
+
+test(`wasm Conv2D gradients match the cpu backend${gemmNote}`, async (t) => {
   tf.env().set('PROD', true);
   for (const c of cases) {
     await tf.setBackend('cpu');
@@ -71,12 +95,15 @@ test('wasm Conv2D gradients match the cpu backend', async (t) => {
   }
 });
 
-test('wasm BatchMatMul with transpose flags matches the cpu backend', async (t) => {
+test(`wasm BatchMatMul with transpose flags matches the cpu backend${gemmNote}`, async (t) => {
   tf.env().set('PROD', true);
   const shapes: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
     { a: [64, 9216], b: [128, 9216], ta: false, tb: true }, // dX = dY·Wᵀ shape family
     { a: [64, 300], b: [64, 128], ta: true, tb: false }, // dW = Xᵀ·dY
     { a: [3, 20, 7], b: [3, 9, 20], ta: true, tb: true }, // batched, both flags
+    { a: [33, 130], b: [130, 11], ta: false, tb: false }, // no flags, ragged blocks
+    { a: [2, 3, 5, 6], b: [6, 4], ta: false, tb: false }, // batch broadcast against one matrix
+    { a: [5, 6], b: [2, 4, 7, 6], ta: false, tb: true }, // broadcast the other way, B transposed
   ];
   for (const s of shapes) {
     await tf.setBackend('cpu');
@@ -93,7 +120,7 @@ test('wasm BatchMatMul with transpose flags matches the cpu backend', async (t) 
   }
 });
 
-test('wasm MaxPoolGrad matches the cpu backend, overlapping windows included', async (t) => {
+test(`wasm MaxPoolGrad matches the cpu backend, overlapping windows included${gemmNote}`, async (t) => {
   tf.env().set('PROD', true);
   const cases: { x: [number, number, number, number]; size: number; stride: number; pad: 'valid' | 'same' }[] = [
     { x: [4, 24, 24, 64], size: 2, stride: 2, pad: 'valid' }, // the seed teacher's MaxPool

@@ -1,0 +1,201 @@
+// Convolutions and matrix products of the wasm backend as calls of our SIMD
+// GEMM (simd-gemm.ts), operands read in place through strides.
+//
+// Layouts (NHWC, filter [KH, KW, Cin, Cout]) and the GEMM each is:
+// - forward conv, one call per output row (n, oy):
+//     y[n,oy,·,·] [OW, Cout] = Σ_kh Σ_(kw,ci) x[n, oy·sh+kh·dh, ox·sw+kw, ci] · W[kh, kw, ci, co]
+//   (x padded first; (kw, ci) is contiguous in x and in W, so it is the inner K).
+// - input gradient (stride 1): the forward conv of dy, padded by K−1−pad,
+//   with the filter reversed in space and its channels swapped.
+// - filter gradient, one call per (image n, filter row kh), accumulated over n:
+//     dW[kh, ·, ·, ·] [KW·Cin, Cout] += Σ_oy Σ_ox x[n, oy·sh+kh, ox·sw + kw, ci] · dy[n, oy, ox, co]
+//   ((kw, ci) → rows at stride 1; no im2col matrix is ever built).
+// - matrix product with transpose flags: a transposed A is only other strides;
+//   a transposed B is either copied transposed or the product is computed
+//   transposed (Cᵀ = B·Aᵀ) and transposed back, whichever moves fewer floats.
+import * as tf from '@tensorflow/tfjs';
+import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { SimdGemm } from './simd-gemm.js';
+
+export type Backend = tf.KernelBackend & { disposeData(dataId: object): boolean; makeOutput(shape: number[], dtype: string): TensorInfo };
+
+function run(name: string, backend: Backend, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
+  const k = tf.getKernel(name, 'wasm');
+  if (!k) throw new Error(`wasm backend has no ${name} kernel`);
+  return k.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
+}
+
+function pad(b: Backend, x: TensorInfo, top: number, bottom: number, left: number, right: number): TensorInfo {
+  if (!top && !bottom && !left && !right) return x;
+  return run('PadV2', b, { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]] as unknown as NamedAttrMap[string], constantValue: 0 });
+}
+
+const F = 4; // bytes per float32
+
+export interface ConvShape {
+  strides: [number, number];
+  dilations: [number, number];
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+  outH: number;
+  outW: number;
+}
+
+/** Whether the forward GEMM handles this convolution (dilation along width breaks the contiguous inner K). */
+export function forwardConvSupported(c: ConvShape): boolean {
+  return c.dilations[1] === 1;
+}
+
+/** y = conv(x, filter) for NHWC x and a [KH, KW, Cin, Cout] filter. */
+export function convForward(k: SimdGemm, b: Backend, x: TensorInfo, filter: TensorInfo, c: ConvShape): TensorInfo {
+  const [n] = x.shape;
+  const [kh, kw, cin, cout] = filter.shape;
+  const xp = pad(b, x, c.top, c.bottom, c.left, c.right);
+  const [, hp, wp] = xp.shape;
+  const out = b.makeOutput([n, c.outH, c.outW, cout], 'float32');
+  const [sh, sw] = c.strides;
+  const [dh] = c.dilations;
+  const xAddr = k.address(xp);
+  const fAddr = k.address(filter);
+  const yAddr = k.address(out);
+  const rowBytes = wp * cin * F;
+  for (let i = 0; i < n; i++) {
+    for (let oy = 0; oy < c.outH; oy++) {
+      k.gemm(
+        c.outW, cout, kh, kw * cin,
+        xAddr + (i * hp + oy * sh) * rowBytes, sw * cin * F, dh * rowBytes, F,
+        fAddr, kw * cin * cout * F, cout * F,
+        yAddr + (i * c.outH + oy) * c.outW * cout * F, cout * F, 0,
+      );
+    }
+  }
+  if (xp !== x) b.disposeData(xp.dataId);
+  return out;
+}
+
+/** dx for a stride-1 convolution: the forward conv of padded dy with the reversed, channel-swapped filter. */
+export function convInputGrad(k: SimdGemm, b: Backend, dy: TensorInfo, filter: TensorInfo, inputShape: number[], c: ConvShape): TensorInfo {
+  const [kh, kw] = filter.shape;
+  const [, h, w] = inputShape;
+  const [, oh, ow] = dy.shape;
+  const reversed = run('Reverse', b, { x: filter }, { dims: [0, 1] });
+  const flipped = run('Transpose', b, { x: reversed }, { perm: [0, 1, 3, 2] }); // [KH, KW, Cout, Cin]
+  b.disposeData(reversed.dataId);
+  const top = kh - 1 - c.top;
+  const left = kw - 1 - c.left;
+  const out = convForward(k, b, dy, flipped, {
+    strides: [1, 1],
+    dilations: [1, 1],
+    top,
+    bottom: h - oh + kh - 1 - top,
+    left,
+    right: w - ow + kw - 1 - left,
+    outH: h,
+    outW: w,
+  });
+  b.disposeData(flipped.dataId);
+  return out;
+}
+
+/** dW for x [N, H, W, Cin], dy [N, OH, OW, Cout], filter shape [KH, KW, Cin, Cout]. */
+export function convFilterGrad(k: SimdGemm, b: Backend, x: TensorInfo, dy: TensorInfo, filterShape: number[], c: ConvShape): TensorInfo {
+  const [kh, kw, cin, cout] = filterShape;
+  const [n, oh, ow] = dy.shape;
+  // Only the padding that is read: bottom/right rows past the last window are not.
+  const xp = pad(b, x, c.top, Math.max(0, c.bottom), c.left, Math.max(0, c.right));
+  const [, hp, wp] = xp.shape;
+  const out = b.makeOutput(filterShape, 'float32');
+  const [sh, sw] = c.strides;
+  const xAddr = k.address(xp);
+  const dyAddr = k.address(dy);
+  const dwAddr = k.address(out);
+  const rowBytes = wp * cin * F;
+  for (let i = 0; i < n; i++) {
+    for (let r = 0; r < kh; r++) {
+      k.gemm(
+        kw * cin, cout, oh, ow,
+        xAddr + (i * hp + r) * rowBytes, F, sh * rowBytes, sw * cin * F,
+        dyAddr + i * oh * ow * cout * F, ow * cout * F, cout * F,
+        dwAddr + r * kw * cin * cout * F, cout * F, i > 0 ? 1 : 0,
+      );
+    }
+  }
+  if (xp !== x) b.disposeData(xp.dataId);
+  return out;
+}
+
+const swapLast = (b: Backend, t: TensorInfo) => {
+  const perm = t.shape.map((_, i) => i);
+  const r = perm.length;
+  [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
+  return run('Transpose', b, { x: t }, { perm });
+};
+
+const product = (dims: number[]) => dims.reduce((p, d) => p * d, 1);
+
+/** Whether matMul handles these batch dimensions (equal, or one side unbatched). */
+export function matMulSupported(a: TensorInfo, b: TensorInfo): boolean {
+  const ba = product(a.shape.slice(0, -2));
+  const bb = product(b.shape.slice(0, -2));
+  return a.dtype === 'float32' && b.dtype === 'float32' && (ba === bb || ba === 1 || bb === 1);
+}
+
+/** C = op(A)·op(B), batched over leading dimensions. */
+export function matMul(k: SimdGemm, be: Backend, a: TensorInfo, bIn: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
+  const ra = a.shape.length;
+  const rb = bIn.shape.length;
+  const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const kk = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const n = transposeB ? bIn.shape[rb - 2] : bIn.shape[rb - 1];
+  const batchA = product(a.shape.slice(0, -2));
+  const batchB = product(bIn.shape.slice(0, -2));
+  const batch = Math.max(batchA, batchB);
+  const outShape = [...tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), bIn.shape.slice(0, -2)), m, n];
+  const temps: TensorInfo[] = [];
+  // A transposed B costs a copy of K·N floats; computing Cᵀ instead costs
+  // M·N (+ M·K when A must be transposed to serve as the contiguous operand).
+  const viaCT = transposeB && (transposeA ? 0 : m * kk) + m * n < kk * n;
+  let out: TensorInfo;
+  if (!viaCT) {
+    const bt = transposeB ? swapLast(be, bIn) : bIn;
+    if (bt !== bIn) temps.push(bt);
+    out = be.makeOutput(outShape, 'float32');
+    const aAddr = k.address(a);
+    const bAddr = k.address(bt);
+    const cAddr = k.address(out);
+    for (let i = 0; i < batch; i++) {
+      k.gemm(
+        m, n, 1, kk,
+        aAddr + (batchA === 1 ? 0 : i * m * kk * F), transposeA ? F : kk * F, 0, transposeA ? m * F : F,
+        bAddr + (batchB === 1 ? 0 : i * kk * n * F), 0, n * F,
+        cAddr + i * m * n * F, n * F, 0,
+      );
+    }
+  } else {
+    // Cᵀ [N, M] = B [N, K] · op(A)ᵀ [K, M]
+    const aKM = transposeA ? a : swapLast(be, a);
+    if (aKM !== a) temps.push(aKM);
+    const ct = be.makeOutput([batch, n, m], 'float32');
+    temps.push(ct);
+    const aAddr = k.address(aKM);
+    const bAddr = k.address(bIn);
+    const cAddr = k.address(ct);
+    for (let i = 0; i < batch; i++) {
+      k.gemm(
+        n, m, 1, kk,
+        bAddr + (batchB === 1 ? 0 : i * n * kk * F), kk * F, 0, F,
+        aAddr + (batchA === 1 ? 0 : i * kk * m * F), 0, m * F,
+        cAddr + i * n * m * F, m * F, 0,
+      );
+    }
+    const c = run('Transpose', be, { x: ct }, { perm: [0, 2, 1] });
+    out = run('Reshape', be, { x: c }, { shape: outShape });
+    be.disposeData(c.dataId);
+  }
+  for (const t of temps) be.disposeData(t.dataId);
+  return out;
+}
+
+export type { KernelFunc };

@@ -1,0 +1,164 @@
+// Source of our WebAssembly SIMD kernels (kernels.wasm), as WAT text.
+//
+// Why our own: XNNPACK, inside tfjs-backend-wasm, only multiplies plain
+// row-major matrices and repacks the right-hand side on every call, so a
+// Dense layer's backward pass (transposed operands) and a convolution's
+// filter gradient (an im2col matrix of 10M floats) spend most of their time
+// copying. These kernels read their operands in place through strides,
+// directly in tfjs's own wasm memory (imported, not copied).
+//
+// One GEMM does all of it:
+//   C[i, j] (+)= Σ_{k1 < K1} Σ_{k2 < K2} A[i, k1, k2] · B[k1, k2, j]
+// with every A and B address given by strides (bytes), B and C contiguous
+// along j (4-lane vectors), A read one scalar at a time and broadcast. Two
+// K levels let the filter gradient walk (output row, output column) of an
+// image without materializing columns. Blocks of 4 rows × 8 columns keep 8
+// accumulators in registers; row and column remainders take narrower paths.
+//
+// `npm run build:kernels` assembles this into kernels.wasm; a test checks that
+// the committed binary is exactly what this source assembles to.
+
+/** `(local.get $x)` */
+const g = (x: string) => `(local.get $${x})`;
+
+/** The address of row r of A at the current k: qa + r·ars. */
+function aRow(r: number): string {
+  if (r === 0) return g('qa');
+  if (r === 1) return `(i32.add ${g('qa')} ${g('ars')})`;
+  return `(i32.add ${g('qa')} ${g(`ars${r}`)})`;
+}
+
+function cRow(r: number): string {
+  if (r === 0) return g('pc');
+  if (r === 1) return `(i32.add ${g('pc')} ${g('crs')})`;
+  return `(i32.add ${g('pc')} ${g(`crs${r}`)})`;
+}
+
+/** The K double loop around `body`, shared by every block shape. */
+function kLoops(body: string): string {
+  return `
+    (local.set $k1 (i32.const 0))
+    (block $k1done (loop $k1loop
+      (br_if $k1done (i32.ge_u ${g('k1')} ${g('k1n')}))
+      (local.set $qa (i32.add ${g('pa')} (i32.mul ${g('k1')} ${g('as1')})))
+      (local.set $qb (i32.add ${g('pb')} (i32.mul ${g('k1')} ${g('bs1')})))
+      (local.set $k2 ${g('k2n')})
+      (block $k2done (loop $k2loop
+        (br_if $k2done (i32.eqz ${g('k2')}))
+        ${body}
+        (local.set $qa (i32.add ${g('qa')} ${g('as2')}))
+        (local.set $qb (i32.add ${g('qb')} ${g('bs2')}))
+        (local.set $k2 (i32.sub ${g('k2')} (i32.const 1)))
+        (br $k2loop)))
+      (local.set $k1 (i32.add ${g('k1')} (i32.const 1)))
+      (br $k1loop)))`;
+}
+
+const K_PARAMS = '(param $k1n i32) (param $k2n i32) (param $as1 i32) (param $as2 i32) (param $bs1 i32) (param $bs2 i32) (param $acc i32)';
+const K_LOCALS = '(local $k1 i32) (local $k2 i32) (local $qa i32) (local $qb i32)';
+
+/** A block of `rows` rows × 8 columns: C[rows, 8] (+)= A[rows, K] · B[K, 8]. */
+function vectorBlock(rows: number): string {
+  const acc: string[] = [];
+  for (let r = 0; r < rows; r++) acc.push(`c${r}0`, `c${r}1`);
+  const strideLocals = [];
+  for (let r = 2; r < rows; r++) strideLocals.push(`(local $ars${r} i32) (local $crs${r} i32)`);
+  const strideInit = [];
+  for (let r = 2; r < rows; r++) {
+    strideInit.push(`(local.set $ars${r} (i32.add ${g(r === 2 ? 'ars' : `ars${r - 1}`)} ${g('ars')}))`);
+    strideInit.push(`(local.set $crs${r} (i32.add ${g(r === 2 ? 'crs' : `crs${r - 1}`)} ${g('crs')}))`);
+  }
+  const load = [];
+  const store = [];
+  const fma = [];
+  for (let r = 0; r < rows; r++) {
+    load.push(`(local.set $c${r}0 (v128.load ${cRow(r)})) (local.set $c${r}1 (v128.load offset=16 ${cRow(r)}))`);
+    store.push(`(v128.store ${cRow(r)} ${g(`c${r}0`)}) (v128.store offset=16 ${cRow(r)} ${g(`c${r}1`)})`);
+    fma.push(`(local.set $av (v128.load32_splat ${aRow(r)}))
+        (local.set $c${r}0 (f32x4.add ${g(`c${r}0`)} (f32x4.mul ${g('av')} ${g('b0')})))
+        (local.set $c${r}1 (f32x4.add ${g(`c${r}1`)} (f32x4.mul ${g('av')} ${g('b1')})))`);
+  }
+  return `
+  (func $block${rows}x8 (param $pa i32) (param $ars i32) (param $pb i32) (param $pc i32) (param $crs i32) ${K_PARAMS}
+    ${acc.map((a) => `(local $${a} v128)`).join(' ')} (local $b0 v128) (local $b1 v128) (local $av v128)
+    ${K_LOCALS} ${strideLocals.join(' ')}
+    ${strideInit.join('\n    ')}
+    (if ${g('acc')} (then ${load.join('\n      ')}))
+    ${kLoops(`(local.set $b0 (v128.load ${g('qb')}))
+        (local.set $b1 (v128.load offset=16 ${g('qb')}))
+        ${fma.join('\n        ')}`)}
+    ${store.join('\n    ')})`;
+}
+
+/** One element: C[i, j] (+)= Σ A[i, k] · B[k, j], for the columns past the last multiple of 8. */
+const scalarBlock = `
+  (func $block1x1 (param $pa i32) (param $pb i32) (param $pc i32) ${K_PARAMS}
+    (local $s f32) ${K_LOCALS}
+    (if ${g('acc')} (then (local.set $s (f32.load ${g('pc')}))))
+    ${kLoops(`(local.set $s (f32.add ${g('s')} (f32.mul (f32.load ${g('qa')}) (f32.load ${g('qb')}))))`)}
+    (f32.store ${g('pc')} ${g('s')}))`;
+
+const K_ARGS = `${g('k1n')} ${g('k2n')} ${g('as1')} ${g('as2')} ${g('bs1')} ${g('bs2')} ${g('acc')}`;
+
+/**
+ * The exported GEMM. Columns in panels of 8 (outer loop, so a panel of B is
+ * reused from cache by every row block), rows in blocks of 4, then 2, then 1;
+ * the last n mod 8 columns one element at a time.
+ */
+const gemm = `
+  (func (export "gemm")
+    (param $m i32) (param $n i32) (param $k1n i32) (param $k2n i32)
+    (param $a i32) (param $ars i32) (param $as1 i32) (param $as2 i32)
+    (param $b i32) (param $bs1 i32) (param $bs2 i32)
+    (param $c i32) (param $crs i32) (param $acc i32)
+    (local $i i32) (local $j i32) (local $n8 i32) (local $pa i32) (local $pb i32) (local $pc i32)
+    (local.set $n8 (i32.and ${g('n')} (i32.const -8)))
+    (local.set $j (i32.const 0))
+    (block $jdone (loop $jloop
+      (br_if $jdone (i32.ge_u ${g('j')} ${g('n8')}))
+      (local.set $i (i32.const 0))
+      (block $idone (loop $iloop
+        (br_if $idone (i32.ge_u ${g('i')} ${g('m')}))
+        (local.set $pa (i32.add ${g('a')} (i32.mul ${g('i')} ${g('ars')})))
+        (local.set $pc (i32.add (i32.add ${g('c')} (i32.mul ${g('i')} ${g('crs')})) (i32.shl ${g('j')} (i32.const 2))))
+        (local.set $pb (i32.add ${g('b')} (i32.shl ${g('j')} (i32.const 2))))
+        (if (i32.le_u (i32.add ${g('i')} (i32.const 4)) ${g('m')})
+          (then
+            (call $block4x8 ${g('pa')} ${g('ars')} ${g('pb')} ${g('pc')} ${g('crs')} ${K_ARGS})
+            (local.set $i (i32.add ${g('i')} (i32.const 4))))
+          (else (if (i32.le_u (i32.add ${g('i')} (i32.const 2)) ${g('m')})
+            (then
+              (call $block2x8 ${g('pa')} ${g('ars')} ${g('pb')} ${g('pc')} ${g('crs')} ${K_ARGS})
+              (local.set $i (i32.add ${g('i')} (i32.const 2))))
+            (else
+              (call $block1x8 ${g('pa')} ${g('ars')} ${g('pb')} ${g('pc')} ${g('crs')} ${K_ARGS})
+              (local.set $i (i32.add ${g('i')} (i32.const 1)))))))
+        (br $iloop)))
+      (local.set $j (i32.add ${g('j')} (i32.const 8)))
+      (br $jloop)))
+    (block $tdone (loop $tloop
+      (br_if $tdone (i32.ge_u ${g('j')} ${g('n')}))
+      (local.set $i (i32.const 0))
+      (block $idone2 (loop $iloop2
+        (br_if $idone2 (i32.ge_u ${g('i')} ${g('m')}))
+        (call $block1x1
+          (i32.add ${g('a')} (i32.mul ${g('i')} ${g('ars')}))
+          (i32.add ${g('b')} (i32.shl ${g('j')} (i32.const 2)))
+          (i32.add (i32.add ${g('c')} (i32.mul ${g('i')} ${g('crs')})) (i32.shl ${g('j')} (i32.const 2)))
+          ${K_ARGS})
+        (local.set $i (i32.add ${g('i')} (i32.const 1)))
+        (br $iloop2)))
+      (local.set $j (i32.add ${g('j')} (i32.const 1)))
+      (br $tloop))))`;
+
+export function kernelsWat(): string {
+  return `;; Generated by src-main/ml/engine/kernels/gemm-wat.ts; do not edit.
+(module
+  (import "env" "memory" (memory 1))
+  ${vectorBlock(4)}
+  ${vectorBlock(2)}
+  ${vectorBlock(1)}
+  ${scalarBlock}
+  ${gemm})
+`;
+}

@@ -1,0 +1,75 @@
+// The SIMD GEMM itself, outside tfjs: the committed binary is what its
+// source assembles to, and every block shape and stride pattern gives the
+// same numbers as a plain JavaScript triple loop.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { assembleKernels } from './assemble.js';
+import type { GemmFn } from './simd-gemm.js';
+
+const WASM = new URL('./kernels.wasm', import.meta.url);
+
+test('kernels.wasm is exactly what gemm-wat.ts assembles to (run `npm run build:kernels` after editing the source)', async () => {
+  const built = Buffer.from(await assembleKernels());
+  const committed = readFileSync(WASM);
+  assert.ok(built.equals(committed), `kernels.wasm (${committed.length} bytes) differs from the assembled source (${built.length} bytes)`);
+});
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+}
+
+interface Case {
+  m: number;
+  n: number;
+  k1: number;
+  k2: number;
+  /** Strides in floats; A is read at i·ars + k1·as1 + k2·as2. */
+  ars: number;
+  as1: number;
+  as2: number;
+  bs1: number;
+  bs2: number;
+  crs: number;
+  acc: 0 | 1;
+}
+
+const cases: Case[] = [
+  // plain row-major, all block shapes (m = 4+2+1, n = 8 + 3 leftover columns)
+  { m: 7, n: 11, k1: 1, k2: 5, ars: 5, as1: 0, as2: 1, bs1: 0, bs2: 11, crs: 11, acc: 0 },
+  // transposed A (rows adjacent, k far apart), accumulate into C
+  { m: 9, n: 16, k1: 1, k2: 6, ars: 1, as1: 0, as2: 9, bs1: 0, bs2: 16, crs: 16, acc: 1 },
+  // two K levels with gaps, as the filter gradient walks (output row, column); C wider than n
+  { m: 12, n: 24, k1: 3, k2: 4, ars: 1, as1: 40, as2: 6, bs1: 100, bs2: 24, crs: 30, acc: 1 },
+  // a single row and a single column
+  { m: 1, n: 1, k1: 2, k2: 3, ars: 1, as1: 3, as2: 1, bs1: 3, bs2: 1, crs: 1, acc: 0 },
+];
+
+test('gemm matches a JavaScript reference for every block shape, stride pattern and accumulate mode', async () => {
+  const memory = new WebAssembly.Memory({ initial: 16 });
+  const { instance } = await WebAssembly.instantiate(readFileSync(WASM), { env: { memory } });
+  const gemm = instance.exports.gemm as GemmFn;
+  const heap = new Float32Array(memory.buffer);
+  const rand = lcg(7);
+  for (const c of cases) {
+    const aBase = 16;
+    const bBase = 20_000;
+    const cBase = 60_000;
+    for (let i = 0; i < 100_000; i++) heap[i] = rand();
+    const want = new Float32Array(c.m * c.n);
+    for (let i = 0; i < c.m; i++) {
+      for (let j = 0; j < c.n; j++) {
+        let s = c.acc ? heap[cBase + i * c.crs + j] : 0;
+        for (let p = 0; p < c.k1; p++) for (let q = 0; q < c.k2; q++) s += heap[aBase + i * c.ars + p * c.as1 + q * c.as2] * heap[bBase + p * c.bs1 + q * c.bs2 + j];
+        want[i * c.n + j] = s;
+      }
+    }
+    const past = heap[cBase + (c.m - 1) * c.crs + c.n]; // just past the last row's columns: must stay untouched
+    gemm(c.m, c.n, c.k1, c.k2, aBase * 4, c.ars * 4, c.as1 * 4, c.as2 * 4, bBase * 4, c.bs1 * 4, c.bs2 * 4, cBase * 4, c.crs * 4, c.acc);
+    let worst = 0;
+    for (let i = 0; i < c.m; i++) for (let j = 0; j < c.n; j++) worst = Math.max(worst, Math.abs(heap[cBase + i * c.crs + j] - want[i * c.n + j]));
+    assert.ok(worst < 1e-5, `${JSON.stringify(c)}: max error ${worst}`);
+    assert.equal(heap[cBase + (c.m - 1) * c.crs + c.n], past, `${JSON.stringify(c)}: wrote past the block`);
+  }
+});
