@@ -1,11 +1,13 @@
-// Assembles src-main/ml/engine/kernels/kernels.wasm from its WAT source
-// (gemm-wat.ts). Run after editing the source: `npm run build:kernels`.
-// The binary is committed so that installs need no assembler; a test
-// checks that it matches the source.
+// Assembles the wasm kernels in src-main/ml/engine/kernels/ from their WAT
+// sources (*-wat.ts). Run after editing a source: `npm run build:kernels`.
+// The binaries are committed so that installs need no assembler; a test
+// checks that they match the sources.
 import { writeFileSync } from 'node:fs';
-import { assembleKernels } from '../src-main/ml/engine/kernels/assemble.ts';
+import { assemble, KERNEL_SOURCES } from '../src-main/ml/engine/kernels/assemble.ts';
 
-const out = new URL('../src-main/ml/engine/kernels/kernels.wasm', import.meta.url);
-const bytes = await assembleKernels();
-writeFileSync(out, bytes);
-console.log(`wrote ${out.pathname} (${bytes.length} bytes)`);
+for (const file of Object.keys(KERNEL_SOURCES)) {
+  const out = new URL(`../src-main/ml/engine/kernels/${file}`, import.meta.url);
+  const bytes = await assemble(file);
+  writeFileSync(out, bytes);
+  console.log(`wrote ${out.pathname} (${bytes.length} bytes)`);
+}

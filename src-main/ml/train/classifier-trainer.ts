@@ -7,7 +7,8 @@ import type { Split } from '../data/datasets.js';
 import { logitsModel } from '../models/classifiers.js';
 import { distillationLoss, softCrossEntropy } from './distill-loss.js';
 import { mulberry32, shuffle } from './rng.js';
-import { flatSize, GradientWorker, shareSplit, writeFlat, type ParallelInit } from './data-parallel.js';
+import { flatSize, GradientWorker, readFlat, shareSplit, writeFlat, type ParallelInit } from './data-parallel.js';
+import { FlatAdam } from './flat-adam.js';
 import type { TrainingData } from './types.js';
 
 export const NUM_CLASSES = 10;
@@ -167,6 +168,7 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
   // would update every variable alive in the process, the teacher's too.
   const trainable = o.model.trainableWeights.map((w) => w.read() as tf.Variable);
   const parallel = o.dataParallel ? await startParallel(o, trainable, teacherLogits) : null;
+  // The data-parallel path has its own optimizer (flat-adam.ts); tf's is for the one-thread path.
   const started = performance.now();
   let step = 0;
   let stopped = false;
@@ -181,12 +183,12 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
       let seen = 0;
       for (let b = 0; b < batches; b++) {
         const n = Math.min(o.batchSize, o.train.count - b * o.batchSize);
-        if (!(parallel && n >= 2)) filler.fill(order, b * o.batchSize, n);
         let lossValue: number;
         let hitValue: number;
-        if (parallel && n >= 2) {
-          [lossValue, hitValue] = await parallel.step(order.subarray(b * o.batchSize, b * o.batchSize + n), optimizer, soft);
+        if (parallel) {
+          [lossValue, hitValue] = await parallel.step(order.subarray(b * o.batchSize, b * o.batchSize + n), soft);
         } else {
+          filler.fill(order, b * o.batchSize, n);
           const batch = filler.tensors(n);
           let hits: tf.Scalar | undefined;
           const loss = optimizer.minimize(() => {
@@ -198,7 +200,11 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
           hitValue = hits!.dataSync()[0];
           tf.dispose([batch.x, batch.y, batch.t ?? [], loss, hits!]);
         }
-        o.afterStep?.();
+        if (o.afterStep) {
+          o.afterStep();
+          // The hook may change weights (pruning masks): the shared copy must follow.
+          parallel?.weightsChanged();
+        }
         if (!Number.isFinite(lossValue)) {
           throw new Error(`loss became ${lossValue} at epoch ${epoch}, batch ${b + 1}; lower the learning rate (now ${o.learningRate})`);
         }
@@ -247,8 +253,8 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
 /** Sets up the second core for `o`; see data-parallel.ts. */
 async function startParallel(o: TrainOptions, vars: tf.Variable[], teacherLogits: Float32Array | null) {
   const shared = shareSplit(o.train);
-  const weights = new Float32Array(new SharedArrayBuffer(flatSize(vars) * 4));
-  const grads = new Float32Array(new SharedArrayBuffer(flatSize(vars) * 4));
+  // Weights and both gradients live in the optimizer's shared memory.
+  const adam = new FlatAdam(flatSize(vars), o.learningRate);
   let teacherInit: ParallelInit['teacher'];
   if (o.teacher && teacherLogits) {
     const logits = new Float32Array(new SharedArrayBuffer(teacherLogits.byteLength));
@@ -261,48 +267,53 @@ async function startParallel(o: TrainOptions, vars: tf.Variable[], teacherLogits
     ...shared,
     rows: o.train.rows,
     cols: o.train.cols,
-    weights,
-    grads,
+    weights: adam.weights,
+    grads: adam.otherGrads,
     seed: o.seed,
     backend: tf.getBackend(),
   });
   await worker.ready;
   const student = logitsModel(o.model);
   const half = new BatchFiller(o.train, Math.ceil(o.batchSize / 2), teacherLogits);
+  const { weights, ownGrads: mine } = adam;
+  writeFlat(vars, weights);
   return {
-    /** One data-parallel step: returns the batch's mean loss and its number of correct predictions. */
-    async step(indices: Uint32Array, optimizer: tf.Optimizer, soft?: Softening): Promise<[number, number]> {
-      const n1 = Math.ceil(indices.length / 2);
+    /**
+     * One data-parallel step: the worker's half and this thread's half in
+     * parallel, then one optimizer pass over the shared weights. Returns the
+     * batch's mean loss and its number of correct predictions.
+     */
+    async step(indices: Uint32Array, soft?: Softening): Promise<[number, number]> {
+      // A batch of one (the last of an epoch) stays on this thread.
+      const n1 = indices.length >= 2 ? Math.ceil(indices.length / 2) : indices.length;
       const n2 = indices.length - n1;
-      writeFlat(vars, weights);
-      const other = worker.step(indices.subarray(n1));
+      const other = n2 > 0 ? worker.step(indices.subarray(n1)) : null;
       half.fill(indices, 0, n1);
       let hits1 = 0;
-      const mine = tf.tidy(() => {
+      const loss1 = tf.tidy(() => {
         const batch = half.tensors(n1);
         const { value, grads: g } = tf.variableGrads(() => {
           const r = batchLossAndHits(student, batch, soft);
           hits1 = r.hits.dataSync()[0];
           return r.loss;
         }, vars);
-        return { loss: tf.keep(value), grads: Object.fromEntries(Object.entries(g).map(([k, v]) => [k, tf.keep(v)])) };
-      });
-      const r2 = await other;
-      const loss1 = mine.loss.dataSync()[0];
-      tf.tidy(() => {
         let off = 0;
-        const combined: tf.NamedTensorMap = {};
         for (const v of vars) {
-          const g2 = tf.tensor(grads.subarray(off, off + v.size), v.shape);
-          off += v.size;
-          // Mean over the whole batch = size-weighted mean of the halves' means.
-          combined[v.name] = tf.div(tf.add(tf.mul(mine.grads[v.name], n1), tf.mul(g2, n2)), n1 + n2);
+          const d = g[v.name].dataSync() as Float32Array;
+          mine.set(d, off);
+          off += d.length;
         }
-        optimizer.applyGradients(combined);
+        return value.dataSync()[0];
       });
-      tf.dispose([mine.loss, ...Object.values(mine.grads)]);
-      return [(loss1 * n1 + r2.loss * n2) / (n1 + n2), hits1 + r2.hits];
+      const r2 = other ? await other : { loss: 0, hits: 0 };
+      // Mean over the whole batch = size-weighted mean of the halves' means.
+      const total = n1 + n2;
+      adam.step(n1 / total, n2 / total);
+      readFlat(vars, weights);
+      return [(loss1 * n1 + r2.loss * n2) / total, hits1 + r2.hits];
     },
+    /** Call after changing the variables outside step(). */
+    weightsChanged: () => writeFlat(vars, weights),
     close: () => worker.close(),
   };
 }

@@ -1,12 +1,20 @@
 // WAT → wasm with wabt (a dev dependency: only the build script and a test use it).
 import wabtInit from 'wabt';
 import { kernelsWat } from './gemm-wat.js';
+import { adamWat } from './adam-wat.js';
 
-export async function assembleKernels(): Promise<Uint8Array> {
+/** Each committed binary (next to this file) and the source it is assembled from. */
+export const KERNEL_SOURCES: Record<string, () => string> = {
+  'kernels.wasm': kernelsWat,
+  'adam.wasm': adamWat,
+};
+
+export async function assemble(file: string): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const mod = wabt.parseWat('kernels.wat', kernelsWat(), { simd: true });
+  const features = { simd: true, threads: true };
+  const mod = wabt.parseWat(file.replace('.wasm', '.wat'), KERNEL_SOURCES[file](), features);
   try {
-    mod.validate();
+    (mod.validate as (f: typeof features) => void)(features);
     return mod.toBinary({}).buffer;
   } finally {
     mod.destroy();

@@ -4,15 +4,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { assembleKernels } from './assemble.js';
+import { assemble, KERNEL_SOURCES } from './assemble.js';
 import type { GemmFn } from './simd-gemm.js';
 
 const WASM = new URL('./kernels.wasm', import.meta.url);
 
-test('kernels.wasm is exactly what gemm-wat.ts assembles to (run `npm run build:kernels` after editing the source)', async () => {
-  const built = Buffer.from(await assembleKernels());
-  const committed = readFileSync(WASM);
-  assert.ok(built.equals(committed), `kernels.wasm (${committed.length} bytes) differs from the assembled source (${built.length} bytes)`);
+test('each committed .wasm is exactly what its WAT source assembles to (run `npm run build:kernels` after editing a source)', async () => {
+  for (const file of Object.keys(KERNEL_SOURCES)) {
+    const built = Buffer.from(await assemble(file));
+    const committed = readFileSync(new URL(`./${file}`, import.meta.url));
+    assert.ok(built.equals(committed), `${file} (${committed.length} bytes) differs from its assembled source (${built.length} bytes)`);
+  }
 });
 
 function lcg(seed: number): () => number {
