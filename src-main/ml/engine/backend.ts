@@ -5,7 +5,7 @@
 // failure is logged once with its reason and the chain moves on.
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
-import { simdGemmStatus } from './kernels/simd-gemm.js';
+import { simdKernelsStatus } from './kernels/simd-kernels.js';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -49,7 +49,7 @@ async function tryWasm(log: Log): Promise<BackendInfo | null> {
     if (!(await tf.setBackend('wasm'))) throw new Error('setBackend("wasm") returned false');
     await tf.ready();
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    const gemm = simdGemmStatus(tf.backend());
+    const gemm = simdKernelsStatus(tf.backend());
     if (!gemm.ok) log(`backend: Distillery's wasm GEMM is not used (${gemm.reason}); training falls back to XNNPACK paths, several times slower`, 'warn');
     const kernels = gemm.ok ? ', Distillery GEMM' : '';
     return { backend: 'wasm', device: `CPU (wasm${simd ? ' SIMD' : ''}${kernels}, 1 thread)`, version: `tfjs-backend-wasm@${wasm.version_wasm}` };

@@ -124,6 +124,7 @@ test(`wasm MaxPoolGrad matches the cpu backend, overlapping windows included${ge
   tf.env().set('PROD', true);
   const cases: { x: [number, number, number, number]; size: number; stride: number; pad: 'valid' | 'same' }[] = [
     { x: [4, 24, 24, 64], size: 2, stride: 2, pad: 'valid' }, // the seed teacher's MaxPool
+    { x: [2, 7, 9, 8], size: 2, stride: 2, pad: 'valid' }, // odd sizes: last row and column get no gradient
     { x: [2, 7, 7, 3], size: 2, stride: 2, pad: 'same' }, // odd size, padded (the conv AE's third pool)
     { x: [2, 9, 9, 5], size: 3, stride: 1, pad: 'valid' }, // overlapping windows: gradients add up
   ];
@@ -139,5 +140,33 @@ test(`wasm MaxPoolGrad matches the cpu backend, overlapping windows included${ge
     const e = maxAbsDiff(got, ref);
     t.diagnostic(`maxPool ${JSON.stringify(c)}: max abs err ${e.abs.toExponential(2)}`);
     assert.ok(e.rel < 1e-6, `maxPool grad ${JSON.stringify(c)} differs by ${e.rel} relative`);
+  }
+});
+
+test(`wasm Sum matches the cpu backend over leading, trailing and all axes${gemmNote}`, async (t) => {
+  tf.env().set('PROD', true);
+  const cases: { x: number[]; axis: number[]; keepDims: boolean }[] = [
+    { x: [32, 24, 24, 64], axis: [0, 1, 2], keepDims: false }, // a conv bias gradient
+    { x: [5, 3, 7, 10], axis: [1, 0], keepDims: true }, // leading axes given out of order, odd widths
+    { x: [6, 13], axis: [0], keepDims: false }, // a dense bias gradient
+    { x: [4, 5, 6], axis: [2], keepDims: false }, // trailing: the stock path
+    { x: [4, 5, 6], axis: [0, 1, 2], keepDims: false }, // everything: the stock path
+  ];
+  for (const c of cases) {
+    await tf.setBackend('cpu');
+    const xs = randn(c.x, 9);
+    const ref = tf.sum(tf.tensor(xs, c.x), c.axis, c.keepDims);
+    const [refData, refShape] = [ref.dataSync().slice() as Float32Array, ref.shape];
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const got = tf.tidy(() => {
+      const r = tf.sum(tf.tensor(xs, c.x), c.axis, c.keepDims);
+      return { data: r.dataSync().slice() as Float32Array, shape: r.shape };
+    });
+    assert.equal(tf.memory().numTensors, before);
+    assert.deepEqual(got.shape, refShape, `sum ${JSON.stringify(c)} shape`);
+    const e = maxAbsDiff(got.data, refData);
+    t.diagnostic(`sum ${JSON.stringify(c)}: max abs err ${e.abs.toExponential(2)} (rel ${e.rel.toExponential(2)})`);
+    assert.ok(e.rel < 1e-5, `sum ${JSON.stringify(c)} differs from cpu by ${e.rel} relative`);
   }
 });

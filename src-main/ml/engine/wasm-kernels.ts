@@ -28,8 +28,8 @@
 // freed with backend.disposeData, and tf.memory() stays exact.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { simdGemmFor } from './kernels/simd-gemm.js';
-import { convFilterGrad, convForward, convInputGrad, forwardConvSupported, matMul, matMulSupported } from './kernels/gemm-kernels.js';
+import { simdKernelsFor } from './kernels/simd-kernels.js';
+import { convFilterGrad, convForward, convInputGrad, forwardConvSupported, matMul, matMulSupported, sumLeadingAxes } from './kernels/gemm-kernels.js';
 
 type Backend = tf.KernelBackend & { disposeData(dataId: object): boolean };
 type HeapBackend = Backend & { typedArrayFromHeap(t: TensorInfo): Float32Array; makeOutput(shape: number[], dtype: string): TensorInfo };
@@ -144,7 +144,7 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: Parameters<KernelFunc>
   const [kh, kw] = filterShape;
   const [, h, w] = x.shape;
   const g = geometry(x.shape, filterShape, attrs as NamedAttrMap);
-  const simd = simdGemmFor(b);
+  const simd = simdKernelsFor(b);
   if (simd) return convFilterGrad(simd, b as HeapBackend, x, dy, filterShape, g);
   // The GEMM route wins while its column matrix stays small (the first layer,
   // Cin = 1: 7 ms vs 24 ms); for wide layers the dilated convolution below is
@@ -190,7 +190,7 @@ function conv2d(args: Parameters<KernelFunc>[0]): TensorInfo {
   const b = args.backend as HeapBackend;
   const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
   const attrs = args.attrs as NamedAttrMap & { dataFormat?: string };
-  const simd = simdGemmFor(b);
+  const simd = simdKernelsFor(b);
   if (!simd || attrs.dataFormat === 'NCHW' || x.dtype !== 'float32') return stockConv2D!(args) as TensorInfo;
   const g = geometry(x.shape, filter.shape, attrs);
   if (!forwardConvSupported(g)) return stockConv2D!(args) as TensorInfo;
@@ -209,7 +209,7 @@ function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
     // seed's models never stride, so the stock kernel covers that case.
     return stockBackpropInput!(args) as TensorInfo;
   }
-  const simd = simdGemmFor(b);
+  const simd = simdKernelsFor(b);
   if (simd) return convInputGrad(simd, b as HeapBackend, dy, filter, inputShape, g);
   const [kh, kw] = filter.shape;
   const [, h, w] = inputShape;
@@ -241,7 +241,7 @@ function batchMatMul(args: Parameters<KernelFunc>[0]): TensorInfo {
   const b = args.backend as Backend;
   const { a, b: bIn } = args.inputs as { a: TensorInfo; b: TensorInfo };
   const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-  const simd = simdGemmFor(b);
+  const simd = simdKernelsFor(b);
   if (simd && matMulSupported(a, bIn)) return matMul(simd, b as HeapBackend, a, bIn, transposeA, transposeB);
   if (!transposeA && !transposeB) return stockBatchMatMul!(args) as TensorInfo;
   const swapLast = (t: TensorInfo) => {
@@ -270,6 +270,14 @@ function maxPoolGrad(args: Parameters<KernelFunc>[0]): TensorInfo {
   const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = args.attrs as { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
   const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const simd = simdKernelsFor(b);
+  if (simd && isPool2x2(info) && input.dtype === 'float32') {
+    const out = b.makeOutput(input.shape, 'float32');
+    // Odd sizes leave a last row/column no window covers: it gets no gradient.
+    if (info.inHeight % 2 || info.inWidth % 2) b.typedArrayFromHeap(out).fill(0);
+    simd.maxPoolGrad2x2(simd.address(input), simd.address(dy), simd.address(out), info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth);
+    return out;
+  }
   const out = b.makeOutput(input.shape, 'float32');
   const x = b.typedArrayFromHeap(input);
   const g = b.typedArrayFromHeap(dy);
@@ -306,6 +314,28 @@ function maxPoolGrad(args: Parameters<KernelFunc>[0]): TensorInfo {
   return out;
 }
 
+/** The common pooling the SIMD max-pool gradient handles: 2×2 windows, stride 2, no padding, channels in whole vectors. */
+function isPool2x2(info: tf.backend_util.Conv2DInfo): boolean {
+  return info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2 &&
+    info.padInfo.top === 0 && info.padInfo.left === 0 && info.inChannels % 4 === 0 &&
+    info.outHeight === Math.floor(info.inHeight / 2) && info.outWidth === Math.floor(info.inWidth / 2);
+}
+
+let stockSum: KernelFunc | undefined;
+
+/** Sum over leading axes (every bias gradient) through the GEMM; other reductions stay stock. */
+function sum(args: Parameters<KernelFunc>[0]): TensorInfo {
+  const b = args.backend as HeapBackend;
+  const { x } = args.inputs as { x: TensorInfo };
+  const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
+  const simd = simdKernelsFor(b);
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+  const leading = axes.every((a, i) => a === i) ? axes.length : 0;
+  if (!simd || x.dtype !== 'float32' || leading === 0 || leading === x.shape.length) return stockSum!(args) as TensorInfo;
+  const kept = x.shape.slice(leading);
+  return sumLeadingAxes(simd, b, x, leading, keepDims ? [...x.shape.slice(0, leading).map(() => 1), ...kept] : kept);
+}
+
 let registered = false;
 
 /** Registers (or replaces) the wasm training kernels. Idempotent. */
@@ -331,6 +361,11 @@ export function registerWasmTrainingKernels(): void {
   if (mm) {
     stockBatchMatMul = mm.kernelFunc;
     replace({ kernelName: tf.BatchMatMul, backendName: 'wasm', kernelFunc: batchMatMul, setupFunc: mm.setupFunc });
+  }
+  const sm = tf.getKernel(tf.Sum, 'wasm');
+  if (sm) {
+    stockSum = sm.kernelFunc;
+    replace({ kernelName: tf.Sum, backendName: 'wasm', kernelFunc: sum, setupFunc: sm.setupFunc });
   }
   const mp = tf.getKernel(tf.MaxPoolGrad, 'wasm');
   if (mp) {

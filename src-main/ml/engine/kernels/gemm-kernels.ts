@@ -1,5 +1,5 @@
 // Convolutions and matrix products of the wasm backend as calls of our SIMD
-// GEMM (simd-gemm.ts), operands read in place through strides.
+// GEMM (simd-kernels.ts), operands read in place through strides.
 //
 // Layouts (NHWC, filter [KH, KW, Cin, Cout]) and the GEMM each is:
 // - forward conv, one call per output row (n, oy):
@@ -15,7 +15,7 @@
 //   transposed (Cᵀ = B·Aᵀ) and transposed back, whichever moves fewer floats.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import type { SimdGemm } from './simd-gemm.js';
+import type { SimdKernels } from './simd-kernels.js';
 
 export type Backend = tf.KernelBackend & { disposeData(dataId: object): boolean; makeOutput(shape: number[], dtype: string): TensorInfo };
 
@@ -49,7 +49,7 @@ export function forwardConvSupported(c: ConvShape): boolean {
 }
 
 /** y = conv(x, filter) for NHWC x and a [KH, KW, Cin, Cout] filter. */
-export function convForward(k: SimdGemm, b: Backend, x: TensorInfo, filter: TensorInfo, c: ConvShape): TensorInfo {
+export function convForward(k: SimdKernels, b: Backend, x: TensorInfo, filter: TensorInfo, c: ConvShape): TensorInfo {
   const [n] = x.shape;
   const [kh, kw, cin, cout] = filter.shape;
   const xp = pad(b, x, c.top, c.bottom, c.left, c.right);
@@ -76,7 +76,7 @@ export function convForward(k: SimdGemm, b: Backend, x: TensorInfo, filter: Tens
 }
 
 /** dx for a stride-1 convolution: the forward conv of padded dy with the reversed, channel-swapped filter. */
-export function convInputGrad(k: SimdGemm, b: Backend, dy: TensorInfo, filter: TensorInfo, inputShape: number[], c: ConvShape): TensorInfo {
+export function convInputGrad(k: SimdKernels, b: Backend, dy: TensorInfo, filter: TensorInfo, inputShape: number[], c: ConvShape): TensorInfo {
   const [kh, kw] = filter.shape;
   const [, h, w] = inputShape;
   const [, oh, ow] = dy.shape;
@@ -100,7 +100,7 @@ export function convInputGrad(k: SimdGemm, b: Backend, dy: TensorInfo, filter: T
 }
 
 /** dW for x [N, H, W, Cin], dy [N, OH, OW, Cout], filter shape [KH, KW, Cin, Cout]. */
-export function convFilterGrad(k: SimdGemm, b: Backend, x: TensorInfo, dy: TensorInfo, filterShape: number[], c: ConvShape): TensorInfo {
+export function convFilterGrad(k: SimdKernels, b: Backend, x: TensorInfo, dy: TensorInfo, filterShape: number[], c: ConvShape): TensorInfo {
   const [kh, kw, cin, cout] = filterShape;
   const [n, oh, ow] = dy.shape;
   // Only the padding that is read: bottom/right rows past the last window are not.
@@ -143,7 +143,7 @@ export function matMulSupported(a: TensorInfo, b: TensorInfo): boolean {
 }
 
 /** C = op(A)·op(B), batched over leading dimensions. */
-export function matMul(k: SimdGemm, be: Backend, a: TensorInfo, bIn: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
+export function matMul(k: SimdKernels, be: Backend, a: TensorInfo, bIn: TensorInfo, transposeA: boolean, transposeB: boolean): TensorInfo {
   const ra = a.shape.length;
   const rb = bIn.shape.length;
   const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
@@ -199,3 +199,19 @@ export function matMul(k: SimdGemm, be: Backend, a: TensorInfo, bIn: TensorInfo,
 }
 
 export type { KernelFunc };
+
+/**
+ * Sum over the leading axes (a bias gradient: [N, H, W, C] → [C]) as the
+ * GEMM ones[1, rows] · x[rows, C]; the stock reduction takes ~5 ms for a
+ * seed-teacher activation gradient, this one pass well under one.
+ */
+export function sumLeadingAxes(k: SimdKernels, b: Backend, x: TensorInfo, leading: number, outShape: number[]): TensorInfo {
+  const rows = product(x.shape.slice(0, leading));
+  const cols = product(x.shape.slice(leading));
+  const one = b.makeOutput([1], 'float32');
+  (b as unknown as { typedArrayFromHeap(t: TensorInfo): Float32Array }).typedArrayFromHeap(one)[0] = 1;
+  const out = b.makeOutput(outShape, 'float32');
+  k.gemm(1, cols, 1, rows, k.address(one), 0, 0, 0, k.address(x), 0, cols * F, k.address(out), 0, 0);
+  b.disposeData(one.dataId);
+  return out;
+}

@@ -15,10 +15,14 @@
 // image without materializing columns. Blocks of 4 rows × 8 columns keep 8
 // accumulators in registers; row and column remainders take narrower paths.
 //
+// The same module carries the max-pool gradient (pool-wat.ts).
+//
 // `npm run build:kernels` assembles this into kernels.wasm; a test checks that
 // the committed binary is exactly what this source assembles to.
 
 /** `(local.get $x)` */
+import { poolWat } from './pool-wat.js';
+
 const g = (x: string) => `(local.get $${x})`;
 
 /** The address of row r of A at the current k: qa + r·ars. */
@@ -57,10 +61,11 @@ function kLoops(body: string): string {
 const K_PARAMS = '(param $k1n i32) (param $k2n i32) (param $as1 i32) (param $as2 i32) (param $bs1 i32) (param $bs2 i32) (param $acc i32)';
 const K_LOCALS = '(local $k1 i32) (local $k2 i32) (local $qa i32) (local $qb i32)';
 
-/** A block of `rows` rows × 8 columns: C[rows, 8] (+)= A[rows, K] · B[K, 8]. */
-function vectorBlock(rows: number): string {
+/** A block of `rows` rows × 4·`vecs` columns: C[rows, 4·vecs] (+)= A[rows, K] · B[K, 4·vecs]. */
+function vectorBlock(rows: number, vecs: number): string {
   const acc: string[] = [];
-  for (let r = 0; r < rows; r++) acc.push(`c${r}0`, `c${r}1`);
+  for (let r = 0; r < rows; r++) for (let v = 0; v < vecs; v++) acc.push(`c${r}_${v}`);
+  const bs = Array.from({ length: vecs }, (_, v) => `b${v}`);
   const strideLocals = [];
   for (let r = 2; r < rows; r++) strideLocals.push(`(local $ars${r} i32) (local $crs${r} i32)`);
   const strideInit = [];
@@ -68,24 +73,25 @@ function vectorBlock(rows: number): string {
     strideInit.push(`(local.set $ars${r} (i32.add ${g(r === 2 ? 'ars' : `ars${r - 1}`)} ${g('ars')}))`);
     strideInit.push(`(local.set $crs${r} (i32.add ${g(r === 2 ? 'crs' : `crs${r - 1}`)} ${g('crs')}))`);
   }
+  const off = (v: number) => (v ? ` offset=${16 * v}` : '');
   const load = [];
   const store = [];
   const fma = [];
   for (let r = 0; r < rows; r++) {
-    load.push(`(local.set $c${r}0 (v128.load ${cRow(r)})) (local.set $c${r}1 (v128.load offset=16 ${cRow(r)}))`);
-    store.push(`(v128.store ${cRow(r)} ${g(`c${r}0`)}) (v128.store offset=16 ${cRow(r)} ${g(`c${r}1`)})`);
-    fma.push(`(local.set $av (v128.load32_splat ${aRow(r)}))
-        (local.set $c${r}0 (f32x4.add ${g(`c${r}0`)} (f32x4.mul ${g('av')} ${g('b0')})))
-        (local.set $c${r}1 (f32x4.add ${g(`c${r}1`)} (f32x4.mul ${g('av')} ${g('b1')})))`);
+    for (let v = 0; v < vecs; v++) {
+      load.push(`(local.set $c${r}_${v} (v128.load${off(v)} ${cRow(r)}))`);
+      store.push(`(v128.store${off(v)} ${cRow(r)} ${g(`c${r}_${v}`)})`);
+    }
+    fma.push(`(local.set $av (v128.load32_splat ${aRow(r)}))`);
+    for (let v = 0; v < vecs; v++) fma.push(`(local.set $c${r}_${v} (f32x4.add ${g(`c${r}_${v}`)} (f32x4.mul ${g('av')} ${g(`b${v}`)})))`);
   }
   return `
-  (func $block${rows}x8 (param $pa i32) (param $ars i32) (param $pb i32) (param $pc i32) (param $crs i32) ${K_PARAMS}
-    ${acc.map((a) => `(local $${a} v128)`).join(' ')} (local $b0 v128) (local $b1 v128) (local $av v128)
+  (func $block${rows}x${4 * vecs} (param $pa i32) (param $ars i32) (param $pb i32) (param $pc i32) (param $crs i32) ${K_PARAMS}
+    ${[...acc, ...bs, 'av'].map((a) => `(local $${a} v128)`).join(' ')}
     ${K_LOCALS} ${strideLocals.join(' ')}
     ${strideInit.join('\n    ')}
     (if ${g('acc')} (then ${load.join('\n      ')}))
-    ${kLoops(`(local.set $b0 (v128.load ${g('qb')}))
-        (local.set $b1 (v128.load offset=16 ${g('qb')}))
+    ${kLoops(`${bs.map((b, v) => `(local.set $${b} (v128.load${off(v)} ${g('qb')}))`).join('\n        ')}
         ${fma.join('\n        ')}`)}
     ${store.join('\n    ')})`;
 }
@@ -100,65 +106,77 @@ const scalarBlock = `
 
 const K_ARGS = `${g('k1n')} ${g('k2n')} ${g('as1')} ${g('as2')} ${g('bs1')} ${g('bs2')} ${g('acc')}`;
 
-/**
- * The exported GEMM. Columns in panels of 8 (outer loop, so a panel of B is
- * reused from cache by every row block), rows in blocks of 4, then 2, then 1;
- * the last n mod 8 columns one element at a time.
- */
-const gemm = `
+export interface GemmShape {
+  /** Row block heights, largest first; must end with 1. */
+  rows: number[];
+  /** Column panel widths in floats (multiples of 4), largest first; the rest is done one element at a time. */
+  cols: number[];
+}
+
+/** Measured best here for the seed's shapes (see the issue note): 4 rows × 8 columns. */
+export const DEFAULT_SHAPE: GemmShape = { rows: [4, 2, 1], cols: [8] };
+
+/** The row-block chain for one panel width: the largest block that fits, then smaller. */
+function rowChain(rows: number[], width: number): string {
+  const [r, ...rest] = rows;
+  const call = `(call $block${r}x${width} ${g('pa')} ${g('ars')} ${g('pb')} ${g('pc')} ${g('crs')} ${K_ARGS})
+            (local.set $i (i32.add ${g('i')} (i32.const ${r})))`;
+  if (!rest.length) return call;
+  return `(if (i32.le_u (i32.add ${g('i')} (i32.const ${r})) ${g('m')})
+          (then ${call})
+          (else ${rowChain(rest, width)}))`;
+}
+
+/** Column panels of `width` while they fit, each swept by row blocks (so a panel of B is reused from cache). */
+function panelLoop(rows: number[], width: number): string {
+  return `
+    (block $jdone${width} (loop $jloop${width}
+      (br_if $jdone${width} (i32.gt_u (i32.add ${g('j')} (i32.const ${width})) ${g('n')}))
+      (local.set $i (i32.const 0))
+      (block $idone${width} (loop $iloop${width}
+        (br_if $idone${width} (i32.ge_u ${g('i')} ${g('m')}))
+        (local.set $pa (i32.add ${g('a')} (i32.mul ${g('i')} ${g('ars')})))
+        (local.set $pc (i32.add (i32.add ${g('c')} (i32.mul ${g('i')} ${g('crs')})) (i32.shl ${g('j')} (i32.const 2))))
+        (local.set $pb (i32.add ${g('b')} (i32.shl ${g('j')} (i32.const 2))))
+        ${rowChain(rows, width)}
+        (br $iloop${width})))
+      (local.set $j (i32.add ${g('j')} (i32.const ${width})))
+      (br $jloop${width})))`;
+}
+
+function gemm(shape: GemmShape): string {
+  return `
   (func (export "gemm")
     (param $m i32) (param $n i32) (param $k1n i32) (param $k2n i32)
     (param $a i32) (param $ars i32) (param $as1 i32) (param $as2 i32)
     (param $b i32) (param $bs1 i32) (param $bs2 i32)
     (param $c i32) (param $crs i32) (param $acc i32)
-    (local $i i32) (local $j i32) (local $n8 i32) (local $pa i32) (local $pb i32) (local $pc i32)
-    (local.set $n8 (i32.and ${g('n')} (i32.const -8)))
-    (local.set $j (i32.const 0))
-    (block $jdone (loop $jloop
-      (br_if $jdone (i32.ge_u ${g('j')} ${g('n8')}))
-      (local.set $i (i32.const 0))
-      (block $idone (loop $iloop
-        (br_if $idone (i32.ge_u ${g('i')} ${g('m')}))
-        (local.set $pa (i32.add ${g('a')} (i32.mul ${g('i')} ${g('ars')})))
-        (local.set $pc (i32.add (i32.add ${g('c')} (i32.mul ${g('i')} ${g('crs')})) (i32.shl ${g('j')} (i32.const 2))))
-        (local.set $pb (i32.add ${g('b')} (i32.shl ${g('j')} (i32.const 2))))
-        (if (i32.le_u (i32.add ${g('i')} (i32.const 4)) ${g('m')})
-          (then
-            (call $block4x8 ${g('pa')} ${g('ars')} ${g('pb')} ${g('pc')} ${g('crs')} ${K_ARGS})
-            (local.set $i (i32.add ${g('i')} (i32.const 4))))
-          (else (if (i32.le_u (i32.add ${g('i')} (i32.const 2)) ${g('m')})
-            (then
-              (call $block2x8 ${g('pa')} ${g('ars')} ${g('pb')} ${g('pc')} ${g('crs')} ${K_ARGS})
-              (local.set $i (i32.add ${g('i')} (i32.const 2))))
-            (else
-              (call $block1x8 ${g('pa')} ${g('ars')} ${g('pb')} ${g('pc')} ${g('crs')} ${K_ARGS})
-              (local.set $i (i32.add ${g('i')} (i32.const 1)))))))
-        (br $iloop)))
-      (local.set $j (i32.add ${g('j')} (i32.const 8)))
-      (br $jloop)))
+    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $pc i32)
+    ${shape.cols.map((w) => panelLoop(shape.rows, w)).join('')}
     (block $tdone (loop $tloop
       (br_if $tdone (i32.ge_u ${g('j')} ${g('n')}))
       (local.set $i (i32.const 0))
-      (block $idone2 (loop $iloop2
-        (br_if $idone2 (i32.ge_u ${g('i')} ${g('m')}))
+      (block $idone (loop $iloop
+        (br_if $idone (i32.ge_u ${g('i')} ${g('m')}))
         (call $block1x1
           (i32.add ${g('a')} (i32.mul ${g('i')} ${g('ars')}))
           (i32.add ${g('b')} (i32.shl ${g('j')} (i32.const 2)))
           (i32.add (i32.add ${g('c')} (i32.mul ${g('i')} ${g('crs')})) (i32.shl ${g('j')} (i32.const 2)))
           ${K_ARGS})
         (local.set $i (i32.add ${g('i')} (i32.const 1)))
-        (br $iloop2)))
+        (br $iloop)))
       (local.set $j (i32.add ${g('j')} (i32.const 1)))
       (br $tloop))))`;
+}
 
-export function kernelsWat(): string {
+export function kernelsWat(shape: GemmShape = DEFAULT_SHAPE): string {
+  const blocks = shape.cols.flatMap((w) => shape.rows.map((r) => vectorBlock(r, w / 4)));
   return `;; Generated by src-main/ml/engine/kernels/gemm-wat.ts; do not edit.
 (module
   (import "env" "memory" (memory 1))
-  ${vectorBlock(4)}
-  ${vectorBlock(2)}
-  ${vectorBlock(1)}
+  ${blocks.join('')}
   ${scalarBlock}
-  ${gemm})
+  ${gemm(shape)}
+  ${poolWat()})
 `;
 }

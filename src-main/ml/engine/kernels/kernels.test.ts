@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { assemble, KERNEL_SOURCES } from './assemble.js';
-import type { GemmFn } from './simd-gemm.js';
+import type { GemmFn } from './simd-kernels.js';
 
 const WASM = new URL('./kernels.wasm', import.meta.url);
 

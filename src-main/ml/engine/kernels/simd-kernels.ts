@@ -1,5 +1,5 @@
-// Loads kernels.wasm (see gemm-wat.ts) into the wasm backend's own memory,
-// so the GEMM reads and writes tensors where tfjs keeps them.
+// Loads kernels.wasm (see gemm-wat.ts, pool-wat.ts) into the wasm backend's
+// own memory, so the kernels read and write tensors where tfjs keeps them.
 import { readFileSync } from 'node:fs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 
@@ -20,31 +20,35 @@ interface WasmBackendInternals {
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
 }
 
-export interface SimdGemm {
+export type MaxPoolGrad2x2Fn = (x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number) => void;
+
+export interface SimdKernels {
   gemm: GemmFn;
+  /** 2×2 stride-2 unpadded max-pool gradient, channels a multiple of 4 (pool-wat.ts). */
+  maxPoolGrad2x2: MaxPoolGrad2x2Fn;
   /** Byte address of a tensor's data in the backend's memory. */
   address(t: TensorInfo): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
-const perBackend = new WeakMap<object, SimdGemm | null>();
+const perBackend = new WeakMap<object, SimdKernels | null>();
 
 /** Why the GEMM is unavailable, if it is (reported once by the backend picker). */
-export let simdGemmUnavailable: string | null = null;
+export let simdKernelsUnavailable: string | null = null;
 
 /** `DISTILLERY_WASM_GEMM=0` turns our GEMM off (stock XNNPACK paths), for comparisons. */
-export const simdGemmDisabled = () => process.env.DISTILLERY_WASM_GEMM === '0';
+export const simdKernelsDisabled = () => process.env.DISTILLERY_WASM_GEMM === '0';
 
 function compile(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
-  if (simdGemmDisabled()) {
-    simdGemmUnavailable = 'turned off by DISTILLERY_WASM_GEMM=0';
+  if (simdKernelsDisabled()) {
+    simdKernelsUnavailable = 'turned off by DISTILLERY_WASM_GEMM=0';
     return (compiled = null);
   }
   try {
     compiled = new WebAssembly.Module(readFileSync(new URL('./kernels.wasm', import.meta.url)));
   } catch (e) {
-    simdGemmUnavailable = `kernels.wasm does not load (${(e as Error).message})`;
+    simdKernelsUnavailable = `kernels.wasm does not load (${(e as Error).message})`;
     compiled = null;
   }
   return compiled;
@@ -54,25 +58,25 @@ function compile(): WebAssembly.Module | null {
  * Whether our GEMM loads for the wasm backend in use: the name of the path
  * for the run record, or the reason it does not.
  */
-export function simdGemmStatus(backend: object): { ok: true } | { ok: false; reason: string } {
-  return simdGemmFor(backend) ? { ok: true } : { ok: false, reason: simdGemmUnavailable ?? 'unknown' };
+export function simdKernelsStatus(backend: object): { ok: true } | { ok: false; reason: string } {
+  return simdKernelsFor(backend) ? { ok: true } : { ok: false, reason: simdKernelsUnavailable ?? 'unknown' };
 }
 
 /** The GEMM bound to `backend`'s memory, or null (then callers use stock kernels). */
-export function simdGemmFor(backend: object): SimdGemm | null {
+export function simdKernelsFor(backend: object): SimdKernels | null {
   if (perBackend.has(backend)) return perBackend.get(backend)!;
   const internals = backend as unknown as WasmBackendInternals;
   const memory = internals.wasm?.asm?.memory;
   const mod = compile();
-  let result: SimdGemm | null = null;
-  if (!memory) simdGemmUnavailable ??= 'the wasm backend does not expose its memory (tfjs version changed?)';
+  let result: SimdKernels | null = null;
+  if (!memory) simdKernelsUnavailable ??= 'the wasm backend does not expose its memory (tfjs version changed?)';
   else if (mod) {
     // Memory growth replaces memory.buffer but not the Memory object, so the
     // instance stays valid for the backend's lifetime.
     const instance = new WebAssembly.Instance(mod, { env: { memory } });
-    const gemm = instance.exports.gemm as GemmFn;
     result = {
-      gemm,
+      gemm: instance.exports.gemm as GemmFn,
+      maxPoolGrad2x2: instance.exports.maxPoolGrad2x2 as MaxPoolGrad2x2Fn,
       address: (t) => {
         const d = internals.dataIdMap.get(t.dataId);
         if (!d) throw new Error('tensor data is not in the wasm backend');
