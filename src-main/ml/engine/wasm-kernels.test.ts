@@ -73,6 +73,28 @@ test(`wasm Conv2D forward matches the cpu backend, dilated included${gemmNote}`,
   }
 });
 
+test(`wasm fused conv (bias + relu, as evaluation runs it) matches the cpu backend${gemmNote}`, async (t) => {
+  tf.env().set('PROD', true);
+  for (const c of cases) {
+    await tf.setBackend('cpu');
+    const xs = randn(c.x, 13);
+    const ks = randn(c.k, 14);
+    const bs = randn([c.k[3]], 15);
+    for (const activation of ['relu', 'linear', 'elu'] as const) {
+      const run = () => tf.tidy(() => tf.fused.conv2d({ x: tf.tensor4d(xs, c.x), filter: tf.tensor4d(ks, c.k), strides: c.stride, pad: c.pad, bias: tf.tensor1d(bs), activation }).dataSync().slice() as Float32Array);
+      await tf.setBackend('cpu');
+      const ref = run();
+      await initBackend('wasm');
+      const before = tf.memory().numTensors;
+      const got = run();
+      assert.equal(tf.memory().numTensors, before, 'kernels must not leak tensors');
+      const e = maxAbsDiff(got, ref);
+      t.diagnostic(`${c.name} (${activation}): max abs err ${e.abs.toExponential(2)} (rel ${e.rel.toExponential(2)})`);
+      assert.ok(e.rel < 1e-5, `${c.name} (${activation}): fused conv differs from cpu by ${e.rel} relative`);
+    }
+  }
+});
+
 test(`wasm Conv2D gradients match the cpu backend${gemmNote}`, async (t) => {
   tf.env().set('PROD', true);
   for (const c of cases) {

@@ -197,6 +197,38 @@ function conv2d(args: Parameters<KernelFunc>[0]): TensorInfo {
   return convForward(simd, b, x, filter, g);
 }
 
+let stockFusedConv2D: KernelFunc | undefined;
+
+/**
+ * Conv + bias + ReLU/linear (what tf.layers runs at inference: every
+ * evaluation) through our convolution, then the stock Add and Relu; other
+ * activations stay on the stock kernel.
+ */
+function fusedConv2d(args: Parameters<KernelFunc>[0]): TensorInfo {
+  const b = args.backend as HeapBackend;
+  const { x, filter, bias, preluActivationWeights } = args.inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
+  const attrs = args.attrs as NamedAttrMap & { dataFormat?: string; activation?: string };
+  const activation = attrs.activation ?? 'linear';
+  const simd = simdKernelsFor(b);
+  if (!simd || attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || preluActivationWeights || (activation !== 'linear' && activation !== 'relu')) {
+    return stockFusedConv2D!(args) as TensorInfo;
+  }
+  const g = geometry(x.shape, filter.shape, attrs);
+  if (!forwardConvSupported(g)) return stockFusedConv2D!(args) as TensorInfo;
+  let y = convForward(simd, b, x, filter, g);
+  if (bias) {
+    const withBias = run('Add', b, { a: y, b: bias }, {});
+    b.disposeData(y.dataId);
+    y = withBias;
+  }
+  if (activation === 'relu') {
+    const r = run('Relu', b, { x: y }, {});
+    b.disposeData(y.dataId);
+    y = r;
+  }
+  return y;
+}
+
 let stockBackpropInput: KernelFunc | undefined;
 
 function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
@@ -349,6 +381,11 @@ export function registerWasmTrainingKernels(): void {
   if (conv) {
     stockConv2D = conv.kernelFunc;
     replace({ kernelName: tf.Conv2D, backendName: 'wasm', kernelFunc: conv2d, setupFunc: conv.setupFunc });
+  }
+  const fused = tf.getKernel(tf.FusedConv2D, 'wasm');
+  if (fused) {
+    stockFusedConv2D = fused.kernelFunc;
+    replace({ kernelName: tf.FusedConv2D, backendName: 'wasm', kernelFunc: fusedConv2d, setupFunc: fused.setupFunc });
   }
   const stock = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
   replace({ kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2dBackpropFilter });

@@ -42,16 +42,19 @@ test('data-parallel steps on two threads give the same weights as one thread (no
   const weightsAfter = async (dataParallel: boolean) => {
     seedGlobalRandom(11);
     const model = buildStudent();
-    await trainClassifier({ model, train: ds.train, test: ds.test, epochs: 1, batchSize: 64, learningRate: 0.01, seed: 3, dataParallel });
+    const r = await trainClassifier({ model, train: ds.train, test: ds.test, epochs: 1, batchSize: 64, learningRate: 0.01, seed: 3, dataParallel });
     const w = model.getWeights().map((t) => t.dataSync().slice() as Float32Array);
     model.dispose();
-    return w;
+    return { w, r };
   };
   const one = await weightsAfter(false);
   const two = await weightsAfter(true);
   let maxDiff = 0;
-  one.forEach((w, i) => w.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - two[i][j])))));
+  one.w.forEach((w, i) => w.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - two.w[i][j])))));
   assert.ok(maxDiff < 1e-4, `weights differ by ${maxDiff} after 3 steps`);
+  // The two-thread evaluation (half the test set on each core) gives the one-thread numbers.
+  assert.ok(Math.abs(one.r.testLoss! - two.r.testLoss!) < 1e-4, `test loss ${one.r.testLoss} vs ${two.r.testLoss}`);
+  assert.equal(one.r.testAccuracy, two.r.testAccuracy);
 });
 
 test("distillation uses the teacher's logits computed once, equal to its per-batch predictions", async () => {

@@ -131,16 +131,15 @@ export function teacherLogitsOf(teacher: tf.LayersModel, split: Split, batchSize
   return out;
 }
 
-/** Test accuracy and mean cross-entropy of `model` (which outputs probabilities), in large batches. */
-export function evaluate(model: tf.LayersModel, split: Split, batchSize = 1000): { accuracy: number; loss: number } {
-  const logits = logitsModel(model);
+/** Correct predictions and summed cross-entropy over examples [from, to) of `split`, for a logits model. */
+export function evaluateRange(logits: tf.LayersModel, split: Split, from: number, to: number, batchSize = 1000): { correct: number; lossSum: number } {
   const order = new Uint32Array(split.count).map((_, i) => i);
-  const filler = new BatchFiller(split, Math.min(batchSize, split.count));
+  const filler = new BatchFiller(split, Math.max(1, Math.min(batchSize, to - from)));
   let correct = 0;
   let lossSum = 0;
-  for (let from = 0; from < split.count; from += batchSize) {
-    const n = Math.min(batchSize, split.count - from);
-    filler.fill(order, from, n);
+  for (let at = from; at < to; at += batchSize) {
+    const n = Math.min(batchSize, to - at);
+    filler.fill(order, at, n);
     const [c, l] = tf.tidy(() => {
       const { x, y } = filler.tensors(n);
       const z = logits.predict(x) as tf.Tensor2D;
@@ -150,6 +149,12 @@ export function evaluate(model: tf.LayersModel, split: Split, batchSize = 1000):
     correct += c;
     lossSum += l;
   }
+  return { correct, lossSum };
+}
+
+/** Test accuracy and mean cross-entropy of `model` (which outputs probabilities), in large batches. */
+export function evaluate(model: tf.LayersModel, split: Split, batchSize = 1000): { accuracy: number; loss: number } {
+  const { correct, lossSum } = evaluateRange(logitsModel(model), split, 0, split.count, batchSize);
   return { accuracy: correct / split.count, loss: lossSum / split.count };
 }
 
@@ -231,7 +236,8 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
         }
       }
       if (stopped) break;
-      last = evaluate(o.model, o.test);
+      // With a worker, the test set is split across both cores too.
+      last = parallel ? await parallel.evaluate() : evaluate(o.model, o.test);
       epochsDone = epoch;
       o.onEpoch?.({
         epoch,
@@ -253,6 +259,7 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
 /** Sets up the second core for `o`; see data-parallel.ts. */
 async function startParallel(o: TrainOptions, vars: tf.Variable[], teacherLogits: Float32Array | null) {
   const shared = shareSplit(o.train);
+  const test = shareSplit(o.test);
   // Weights and both gradients live in the optimizer's shared memory.
   const adam = new FlatAdam(flatSize(vars), o.learningRate);
   let teacherInit: ParallelInit['teacher'];
@@ -267,6 +274,7 @@ async function startParallel(o: TrainOptions, vars: tf.Variable[], teacherLogits
     ...shared,
     rows: o.train.rows,
     cols: o.train.cols,
+    test: { pixels: test.pixels, labels: test.labels, rows: o.test.rows, cols: o.test.cols },
     weights: adam.weights,
     grads: adam.otherGrads,
     seed: o.seed,
@@ -311,6 +319,15 @@ async function startParallel(o: TrainOptions, vars: tf.Variable[], teacherLogits
       adam.step(n1 / total, n2 / total);
       readFlat(vars, weights);
       return [(loss1 * n1 + r2.loss * n2) / total, hits1 + r2.hits];
+    },
+    /** Test accuracy and loss with the current weights, half of the test set on each core. */
+    async evaluate(): Promise<{ accuracy: number; loss: number }> {
+      const count = o.test.count;
+      const mid = Math.ceil(count / 2);
+      const other = mid < count ? worker.evaluate(mid, count) : Promise.resolve({ correct: 0, lossSum: 0 });
+      const mineEval = evaluateRange(student, o.test, 0, mid);
+      const theirs = await other;
+      return { accuracy: (mineEval.correct + theirs.correct) / count, loss: (mineEval.lossSum + theirs.lossSum) / count };
     },
     /** Call after changing the variables outside step(). */
     weightsChanged: () => writeFlat(vars, weights),

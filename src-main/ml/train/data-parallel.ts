@@ -21,6 +21,8 @@ export interface ParallelInit {
   labels: Uint8Array;
   rows: number;
   cols: number;
+  /** Shared, the test split: the worker evaluates part of it after each epoch. */
+  test: { pixels: Float32Array; labels: Uint8Array; rows: number; cols: number };
   /** Shared, the model's trainable weights in order, flattened. */
   weights: Float32Array;
   /** Shared, the worker's gradients in the same layout. */
@@ -32,6 +34,11 @@ export interface ParallelInit {
 export interface HalfResult {
   loss: number;
   hits: number;
+}
+
+export interface EvalResult {
+  correct: number;
+  lossSum: number;
 }
 
 /** Copies a Split into shared memory once, so the worker reads the same images. */
@@ -86,7 +93,8 @@ function workerEntry(): { url: URL; execArgv: string[] } {
 /** The second core: a worker thread that computes gradients of its half batch. */
 export class GradientWorker {
   private worker: Worker;
-  private pending: { resolve: (r: HalfResult) => void; reject: (e: Error) => void } | null = null;
+  // One request at a time: a step or an evaluation.
+  private pending: { resolve: (r: never) => void; reject: (e: Error) => void } | null = null;
   private failed: Error | null = null;
   readonly ready: Promise<void>;
 
@@ -101,12 +109,12 @@ export class GradientWorker {
         this.pending = null;
       };
       this.worker.on('error', fail);
-      this.worker.on('message', (m: { type: string; loss?: number; hits?: number; error?: string }) => {
+      this.worker.on('message', (m: { type: string; result?: unknown; error?: string }) => {
         if (m.type === 'ready') resolve();
         else if (m.type === 'result') {
           const p = this.pending;
           this.pending = null;
-          p?.resolve({ loss: m.loss!, hits: m.hits! });
+          p?.resolve(m.result as never);
         } else if (m.type === 'error') fail(new Error(`gradient worker: ${m.error}`));
       });
     });
@@ -115,13 +123,22 @@ export class GradientWorker {
     this.worker.postMessage({ type: 'init', ...init });
   }
 
-  /** Starts the worker on `indices`; resolve when its gradients are in the shared buffer. */
-  step(indices: Uint32Array): Promise<HalfResult> {
+  private request<T>(message: object): Promise<T> {
     if (this.failed) return Promise.reject(this.failed);
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.worker.postMessage({ type: 'step', indices: Array.from(indices) });
+    return new Promise<T>((resolve, reject) => {
+      this.pending = { resolve: resolve as (r: never) => void, reject };
+      this.worker.postMessage(message);
     });
+  }
+
+  /** Starts the worker on `indices`; resolves when its gradients are in the shared buffer. */
+  step(indices: Uint32Array): Promise<HalfResult> {
+    return this.request({ type: 'step', indices: Array.from(indices) });
+  }
+
+  /** Evaluates test examples [from, to) with the shared weights. */
+  evaluate(from: number, to: number): Promise<EvalResult> {
+    return this.request({ type: 'evaluate', from, to });
   }
 
   async close(): Promise<void> {

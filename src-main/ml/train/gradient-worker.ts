@@ -5,8 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { parentPort } from 'node:worker_threads';
 import { initBackend, type BackendName } from '../engine/backend.js';
 import { logitsModel } from '../models/classifiers.js';
-import { BatchFiller, batchLossAndHits, type Softening } from './classifier-trainer.js';
-import { readFlat, type ParallelInit } from './data-parallel.js';
+import { BatchFiller, batchLossAndHits, evaluateRange, type Softening } from './classifier-trainer.js';
+import { readFlat, type EvalResult, type HalfResult, type ParallelInit } from './data-parallel.js';
 import { seedGlobalRandom } from './rng.js';
 import type { Split } from '../data/datasets.js';
 
@@ -15,6 +15,7 @@ let state: {
   student: tf.LayersModel;
   soft?: Softening;
   filler: BatchFiller;
+  test: Split;
   init: ParallelInit;
 } | null = null;
 
@@ -26,10 +27,17 @@ async function init(m: ParallelInit): Promise<void> {
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const split = { pixels: m.pixels, labels: m.labels, rows: m.rows, cols: m.cols, count: m.labels.length, images: new Uint8Array(0) } as Split;
   const soft = m.teacher && { temperature: m.teacher.temperature, alpha: m.teacher.alpha };
-  state = { vars, student: logitsModel(model), soft, filler: new BatchFiller(split, 4096, m.teacher?.logits ?? null), init: m };
+  const test = { ...m.test, count: m.test.labels.length, images: new Uint8Array(0) } as Split;
+  state = { vars, student: logitsModel(model), soft, filler: new BatchFiller(split, 4096, m.teacher?.logits ?? null), test, init: m };
 }
 
-function step(indices: Uint32Array): { loss: number; hits: number } {
+function evaluate(from: number, to: number): EvalResult {
+  const s = state!;
+  readFlat(s.vars, s.init.weights);
+  return evaluateRange(s.student, s.test, from, to);
+}
+
+function step(indices: Uint32Array): HalfResult {
   const s = state!;
   readFlat(s.vars, s.init.weights);
   s.filler.fill(indices, 0, indices.length);
@@ -58,7 +66,9 @@ parentPort!.on('message', async (m: { type: string } & Record<string, unknown>) 
       await init(m as unknown as ParallelInit);
       parentPort!.postMessage({ type: 'ready' });
     } else if (m.type === 'step') {
-      parentPort!.postMessage({ type: 'result', ...step(Uint32Array.from(m.indices as number[])) });
+      parentPort!.postMessage({ type: 'result', result: step(Uint32Array.from(m.indices as number[])) });
+    } else if (m.type === 'evaluate') {
+      parentPort!.postMessage({ type: 'result', result: evaluate(m.from as number, m.to as number) });
     }
   } catch (e) {
     parentPort!.postMessage({ type: 'error', error: (e as Error)?.stack ?? String(e) });

@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { SimdKernels } from './simd-kernels.js';
+import { convWinograd, winogradSupported } from './winograd.js';
 
 export type Backend = tf.KernelBackend & { disposeData(dataId: object): boolean; makeOutput(shape: number[], dtype: string): TensorInfo };
 
@@ -53,6 +54,12 @@ export function convForward(k: SimdKernels, b: Backend, x: TensorInfo, filter: T
   const [n] = x.shape;
   const [kh, kw, cin, cout] = filter.shape;
   const xp = pad(b, x, c.top, c.bottom, c.left, c.right);
+  // DISTILLERY_NO_WINOGRAD=1: the direct GEMM for every convolution, for comparisons.
+  if (winogradSupported(filter.shape, c) && !process.env.DISTILLERY_NO_WINOGRAD) {
+    const y = convWinograd(k, b as Backend & { typedArrayFromHeap(t: TensorInfo): Float32Array }, xp, filter, c);
+    if (xp !== x) b.disposeData(xp.dataId);
+    return y;
+  }
   const [, hp, wp] = xp.shape;
   const out = b.makeOutput([n, c.outH, c.outW, cout], 'float32');
   const [sh, sw] = c.strides;

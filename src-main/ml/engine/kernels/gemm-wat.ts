@@ -15,13 +15,15 @@
 // image without materializing columns. Blocks of 4 rows × 8 columns keep 8
 // accumulators in registers; row and column remainders take narrower paths.
 //
-// The same module carries the max-pool gradient (pool-wat.ts).
+// The same module carries the max-pool gradient (pool-wat.ts) and the
+// Winograd transforms (winograd-wat.ts).
 //
 // `npm run build:kernels` assembles this into kernels.wasm; a test checks that
 // the committed binary is exactly what this source assembles to.
 
 /** `(local.get $x)` */
 import { poolWat } from './pool-wat.js';
+import { winogradWat } from './winograd-wat.js';
 
 const g = (x: string) => `(local.get $${x})`;
 
@@ -177,6 +179,7 @@ export function kernelsWat(shape: GemmShape = DEFAULT_SHAPE): string {
   ${blocks.join('')}
   ${scalarBlock}
   ${gemm(shape)}
-  ${poolWat()})
+  ${poolWat()}
+  ${winogradWat()})
 `;
 }

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { assemble, KERNEL_SOURCES } from './assemble.js';
 import type { GemmFn } from './simd-kernels.js';
+import { winogradSupported } from './winograd.js';
+import type { ConvShape } from './gemm-kernels.js';
 
 const WASM = new URL('./kernels.wasm', import.meta.url);
 
@@ -74,4 +76,17 @@ test('gemm matches a JavaScript reference for every block shape, stride pattern 
     assert.ok(worst < 1e-5, `${JSON.stringify(c)}: max error ${worst}`);
     assert.equal(heap[cBase + (c.m - 1) * c.crs + c.n], past, `${JSON.stringify(c)}: wrote past the block`);
   }
+});
+
+test('Winograd F(2,3) is chosen exactly for 3×3 stride-1 convolutions with even outputs and channels in whole vectors', () => {
+  const shape = (outH: number, outW: number, stride = 1, dilation = 1): ConvShape => ({ strides: [stride, stride], dilations: [dilation, dilation], top: 0, bottom: 0, left: 0, right: 0, outH, outW });
+  // the seed teacher's Conv2 forward (26×26×32 → 24×24×64) and its input gradient (28×28×64 padded dy → 26×26×32)
+  assert.equal(winogradSupported([3, 3, 32, 64], shape(24, 24)), true);
+  assert.equal(winogradSupported([3, 3, 64, 32], shape(26, 26)), true);
+  assert.equal(winogradSupported([3, 3, 1, 32], shape(26, 26)), false, 'Conv1: one input channel');
+  assert.equal(winogradSupported([3, 3, 32, 64], shape(7, 7)), false, 'odd output');
+  assert.equal(winogradSupported([3, 3, 32, 64], shape(12, 12, 2)), false, 'stride 2');
+  assert.equal(winogradSupported([3, 3, 32, 64], shape(24, 24, 1, 2)), false, 'dilated');
+  assert.equal(winogradSupported([5, 5, 32, 64], shape(24, 24)), false, '5×5');
+  assert.equal(winogradSupported([3, 3, 32, 10], shape(24, 24)), false, 'output channels not a multiple of 4');
 });

@@ -22,7 +22,12 @@ interface WasmBackendInternals {
 
 export type MaxPoolGrad2x2Fn = (x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number) => void;
 
+export type WinoTransformFn = (src: number, dst: number, n: number, h: number, w: number, c: number, th: number, tw: number) => void;
+
 export interface SimdKernels {
+  /** Winograd F(2×2, 3×3) input and output transforms (winograd-wat.ts). */
+  winoInput: WinoTransformFn;
+  winoOutput: WinoTransformFn;
   gemm: GemmFn;
   /** 2×2 stride-2 unpadded max-pool gradient, channels a multiple of 4 (pool-wat.ts). */
   maxPoolGrad2x2: MaxPoolGrad2x2Fn;
@@ -77,6 +82,8 @@ export function simdKernelsFor(backend: object): SimdKernels | null {
     result = {
       gemm: instance.exports.gemm as GemmFn,
       maxPoolGrad2x2: instance.exports.maxPoolGrad2x2 as MaxPoolGrad2x2Fn,
+      winoInput: instance.exports.winoInput as WinoTransformFn,
+      winoOutput: instance.exports.winoOutput as WinoTransformFn,
       address: (t) => {
         const d = internals.dataIdMap.get(t.dataId);
         if (!d) throw new Error('tensor data is not in the wasm backend');
