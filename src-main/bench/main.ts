@@ -4,6 +4,7 @@
 //   train    our trainer vs PyTorch (Debian's /usr/bin/python3 + python3-torch) on the same images and batch size
 //   eval     full test-set evaluation time as a share of one training epoch
 //   logging  cost of recording metrics (batched SQLite writes) as a share of step time
+//   profile  per-kernel time of one teacher training step on one core, stock XNNPACK paths vs our kernels
 import { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -14,8 +15,9 @@ import type { JobEvent } from '../contract/jobs.js';
 import { Store } from '../db/store.js';
 import { loadDataset, resolveDataset } from '../ml/data/datasets.js';
 import { initBackend, type BackendName } from '../ml/engine/backend.js';
-import { buildClassifier, type ClassifierModel } from '../ml/models/classifiers.js';
-import { evaluate, trainClassifier } from '../ml/train/classifier-trainer.js';
+import { buildClassifier, logitsModel, type ClassifierModel } from '../ml/models/classifiers.js';
+import { trainClassifier } from '../ml/train/classifier-trainer.js';
+import { softCrossEntropy } from '../ml/train/distill-loss.js';
 import { seedGlobalRandom } from '../ml/train/rng.js';
 import { worthParallel } from '../ml/train/data-parallel.js';
 import * as tf from '@tensorflow/tfjs';
@@ -140,6 +142,64 @@ program
     const perStepMs = (performance.now() - t0) / steps;
     store.close();
     console.log(`log_ms_per_step=${perStepMs.toFixed(4)} student_step_ms=${stepMs.toFixed(2)} ratio=${(perStepMs / stepMs).toFixed(4)}`);
+  });
+
+/** Mean per-kernel milliseconds of one training step (forward, backward, Adam) of `model` on one core. */
+async function kernelProfile(model: ClassifierModel, batch: number, rounds: number): Promise<{ stepMs: number; kernels: [string, number][] }> {
+  seedGlobalRandom(1);
+  const m = buildClassifier(model);
+  const logits = logitsModel(m);
+  const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
+  const x = tf.randomUniform([batch, 28, 28, 1]);
+  const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10).toFloat();
+  const optimizer = tf.train.adam(0.001);
+  const step = () => {
+    const loss = optimizer.minimize(() => softCrossEntropy(y, logits.apply(x, { training: true }) as tf.Tensor2D), true, vars)!;
+    loss.dataSync();
+    loss.dispose();
+  };
+  for (let i = 0; i < WARMUP_STEPS; i++) step();
+  const t0 = performance.now();
+  for (let i = 0; i < rounds; i++) step();
+  const stepMs = (performance.now() - t0) / rounds;
+  const total = new Map<string, number>();
+  for (let r = 0; r < rounds; r++) {
+    const p = await tf.profile(step);
+    for (const k of p.kernels) total.set(k.name, (total.get(k.name) ?? 0) + (k.kernelTimeMs as number) / rounds);
+  }
+  return { stepMs, kernels: [...total].sort((a, b) => b[1] - a[1]) };
+}
+
+program
+  .command('profile')
+  .description('per-kernel time of one training step on one core: stock XNNPACK paths (DISTILLERY_WASM_GEMM=0) vs our kernels, each in its own process')
+  .option('--model <name>', 'teacher or student', 'teacher')
+  .option('--batch-size <n>', 'batch size', '64')
+  .option('--rounds <n>', 'steps averaged', '5')
+  .option('--top <n>', 'kernels listed', '10')
+  .option('--child', 'internal: profile this process and print JSON')
+  .action(async (o) => {
+    if (o.child) {
+      await initBackend('wasm');
+      console.log(JSON.stringify(await kernelProfile(o.model, Number(o.batchSize), Number(o.rounds))));
+      return;
+    }
+    const runs: [string, Record<string, string>][] = [
+      ['stock (XNNPACK + our first kernels)', { DISTILLERY_WASM_GEMM: '0' }],
+      ['ours', {}],
+    ];
+    const results = runs.map(([label, env]) => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'profile', '--child', '--model', o.model, '--batch-size', o.batchSize, '--rounds', o.rounds], { encoding: 'utf8', env: { ...process.env, ...env } });
+      if (r.status !== 0) throw new Error(`${label}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      const line = r.stdout.trim().split('\n').pop()!;
+      return { label, ...(JSON.parse(line) as { stepMs: number; kernels: [string, number][] }) };
+    });
+    console.log(`# ${o.model}, batch ${o.batchSize}, one core, wasm backend; ms per step (tf.profile, mean of ${o.rounds})`);
+    for (const r of results) {
+      console.log(`${r.label}: step_ms=${r.stepMs.toFixed(1)} img_s=${((Number(o.batchSize) / r.stepMs) * 1000).toFixed(1)}`);
+      console.log('  ' + r.kernels.slice(0, Number(o.top)).map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', '));
+    }
+    console.log(`speedup=${(results[0].stepMs / results[1].stepMs).toFixed(2)}`);
   });
 
 await program.parseAsync(process.argv);

@@ -3,9 +3,11 @@
 // two: this thread computes the gradients of one half while a worker thread
 // (its own TensorFlow.js) computes the other half's; the gradients are
 // averaged (weighted by the halves' sizes, which is exactly the gradient of
-// the whole batch's mean loss) and applied once, here. Weights, gradients
-// and the training images live in SharedArrayBuffers, so nothing large is
-// copied through messages.
+// the whole batch's mean loss) and applied once, here, by FlatAdam (one SIMD
+// pass). Weights, gradients (in FlatAdam's shared WebAssembly memory) and
+// the training and test images live in shared memory, so nothing large is
+// copied through messages. After each epoch the worker also evaluates half
+// of the test set.
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
