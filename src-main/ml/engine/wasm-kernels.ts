@@ -27,9 +27,9 @@
 // intermediate tensor is ever registered with the engine: intermediates are
 // freed with backend.disposeData, and tf.memory() stays exact.
 import * as tf from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { simdKernelsFor } from './kernels/simd-kernels.js';
-import { convFilterGrad, convForward, convInputGrad, forwardConvSupported, matMul, matMulSupported, sumLeadingAxes } from './kernels/gemm-kernels.js';
+import { convFilterGrad, convForward, convInputGrad, forwardConvSupported, matMul, matMulSupported, sumLeadingAxes, type ConvShape } from './kernels/gemm-kernels.js';
 
 type Backend = tf.KernelBackend & { disposeData(dataId: object): boolean };
 type HeapBackend = Backend & { typedArrayFromHeap(t: TensorInfo): Float32Array; makeOutput(shape: number[], dtype: string): TensorInfo };
@@ -47,16 +47,7 @@ function run(name: string, backend: Backend, inputs: Record<string, TensorInfo>,
 
 const transpose = (b: Backend, x: TensorInfo, perm: number[]) => run('Transpose', b, { x }, { perm });
 
-interface ConvGeometry {
-  strides: [number, number];
-  dilations: [number, number];
-  top: number;
-  bottom: number;
-  left: number;
-  right: number;
-  outH: number;
-  outW: number;
-}
+type ConvGeometry = ConvShape;
 
 function geometry(xShape: number[], filterShape: number[], attrs: NamedAttrMap): ConvGeometry {
   const { strides, pad, dimRoundingMode, dataFormat, dilations } = attrs as unknown as {
@@ -127,7 +118,7 @@ function filterGradByGemm(b: HeapBackend, x: TensorInfo, dy: TensorInfo, filterS
   }
   const dy3 = run('Reshape', b, { x: dy }, { shape: [1, m, cout] });
   temps.push(dy3);
-  const prod = stockBatchMatMul!({ inputs: { a: cols, b: dy3 }, backend: b, attrs: { transposeA: false, transposeB: false } }) as TensorInfo;
+  const prod = stock(tf.BatchMatMul)({ inputs: { a: cols, b: dy3 }, backend: b, attrs: { transposeA: false, transposeB: false } }) as TensorInfo;
   const out = run('Reshape', b, { x: prod }, { shape: [kh, kw, cin, cout] });
   b.disposeData(prod.dataId);
   for (const t of temps) b.disposeData(t.dataId);
@@ -150,7 +141,7 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: Parameters<KernelFunc>
   // Cin = 1: 7 ms vs 24 ms); for wide layers the dilated convolution below is
   // faster end to end (a 42 MB column matrix per step costs more than it saves).
   const colsSize = filterShape[0] * filterShape[1] * filterShape[2] * dy.shape[0] * dy.shape[1] * dy.shape[2];
-  if (g.strides[0] === 1 && g.strides[1] === 1 && stockBatchMatMul && colsSize <= GEMM_COLS_LIMIT) return filterGradByGemm(b as HeapBackend, x, dy, filterShape, g);
+  if (g.strides[0] === 1 && g.strides[1] === 1 && stocks.has(tf.BatchMatMul) && colsSize <= GEMM_COLS_LIMIT) return filterGradByGemm(b as HeapBackend, x, dy, filterShape, g);
   const [sh, sw] = g.strides;
   const [, oh, ow] = dy.shape;
   // Bottom/right padding that makes the output exactly KH×KW; negative means
@@ -183,21 +174,17 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: Parameters<KernelFunc>
   return out;
 }
 
-let stockConv2D: KernelFunc | undefined;
-
 /** Forward convolution through our GEMM (XNNPACK re-packs a changed filter every training step). */
 function conv2d(args: Parameters<KernelFunc>[0]): TensorInfo {
   const b = args.backend as HeapBackend;
   const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
   const attrs = args.attrs as NamedAttrMap & { dataFormat?: string };
   const simd = simdKernelsFor(b);
-  if (!simd || attrs.dataFormat === 'NCHW' || x.dtype !== 'float32') return stockConv2D!(args) as TensorInfo;
+  if (!simd || attrs.dataFormat === 'NCHW' || x.dtype !== 'float32') return stock(tf.Conv2D)(args) as TensorInfo;
   const g = geometry(x.shape, filter.shape, attrs);
-  if (!forwardConvSupported(g)) return stockConv2D!(args) as TensorInfo;
+  if (!forwardConvSupported(g)) return stock(tf.Conv2D)(args) as TensorInfo;
   return convForward(simd, b, x, filter, g);
 }
-
-let stockFusedConv2D: KernelFunc | undefined;
 
 /**
  * Conv + bias + ReLU/linear (what tf.layers runs at inference: every
@@ -211,10 +198,10 @@ function fusedConv2d(args: Parameters<KernelFunc>[0]): TensorInfo {
   const activation = attrs.activation ?? 'linear';
   const simd = simdKernelsFor(b);
   if (!simd || attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || preluActivationWeights || (activation !== 'linear' && activation !== 'relu')) {
-    return stockFusedConv2D!(args) as TensorInfo;
+    return stock(tf.FusedConv2D)(args) as TensorInfo;
   }
   const g = geometry(x.shape, filter.shape, attrs);
-  if (!forwardConvSupported(g)) return stockFusedConv2D!(args) as TensorInfo;
+  if (!forwardConvSupported(g)) return stock(tf.FusedConv2D)(args) as TensorInfo;
   let y = convForward(simd, b, x, filter, g);
   if (bias) {
     const withBias = run('Add', b, { a: y, b: bias }, {});
@@ -229,8 +216,6 @@ function fusedConv2d(args: Parameters<KernelFunc>[0]): TensorInfo {
   return y;
 }
 
-let stockBackpropInput: KernelFunc | undefined;
-
 function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
   const b = args.backend as Backend;
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -239,7 +224,7 @@ function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
   if (g.strides[0] !== 1 || g.strides[1] !== 1) {
     // Strided input gradients would need zero-dilated dy (s² more work); the
     // seed's models never stride, so the stock kernel covers that case.
-    return stockBackpropInput!(args) as TensorInfo;
+    return stock(tf.Conv2DBackpropInput)(args) as TensorInfo;
   }
   const simd = simdKernelsFor(b);
   if (simd) return convInputGrad(simd, b as HeapBackend, dy, filter, inputShape, g);
@@ -262,8 +247,6 @@ function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
   return out;
 }
 
-let stockBatchMatMul: KernelFunc | undefined;
-
 /**
  * The stock wasm BatchMatMul reaches XNNPACK only without transpose flags;
  * with them (every Dense layer's backward pass: dX = dY·Wᵀ, dW = Xᵀ·dY) it
@@ -275,7 +258,7 @@ function batchMatMul(args: Parameters<KernelFunc>[0]): TensorInfo {
   const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
   const simd = simdKernelsFor(b);
   if (simd && matMulSupported(a, bIn)) return matMul(simd, b as HeapBackend, a, bIn, transposeA, transposeB);
-  if (!transposeA && !transposeB) return stockBatchMatMul!(args) as TensorInfo;
+  if (!transposeA && !transposeB) return stock(tf.BatchMatMul)(args) as TensorInfo;
   const swapLast = (t: TensorInfo) => {
     const perm = t.shape.map((_, i) => i);
     const r = perm.length;
@@ -284,7 +267,7 @@ function batchMatMul(args: Parameters<KernelFunc>[0]): TensorInfo {
   };
   const aT = transposeA ? swapLast(a) : a;
   const bT = transposeB ? swapLast(bIn) : bIn;
-  const out = stockBatchMatMul!({ inputs: { a: aT, b: bT }, backend: b, attrs: { transposeA: false, transposeB: false } }) as TensorInfo;
+  const out = stock(tf.BatchMatMul)({ inputs: { a: aT, b: bT }, backend: b, attrs: { transposeA: false, transposeB: false } }) as TensorInfo;
   if (aT !== a) b.disposeData(aT.dataId);
   if (bT !== bIn) b.disposeData(bT.dataId);
   return out;
@@ -353,8 +336,6 @@ function isPool2x2(info: tf.backend_util.Conv2DInfo): boolean {
     info.outHeight === Math.floor(info.inHeight / 2) && info.outWidth === Math.floor(info.inWidth / 2);
 }
 
-let stockSum: KernelFunc | undefined;
-
 /** Sum over leading axes (every bias gradient) through the GEMM; other reductions stay stock. */
 function sum(args: Parameters<KernelFunc>[0]): TensorInfo {
   const b = args.backend as HeapBackend;
@@ -363,9 +344,18 @@ function sum(args: Parameters<KernelFunc>[0]): TensorInfo {
   const simd = simdKernelsFor(b);
   const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
   const leading = axes.every((a, i) => a === i) ? axes.length : 0;
-  if (!simd || x.dtype !== 'float32' || leading === 0 || leading === x.shape.length) return stockSum!(args) as TensorInfo;
+  if (!simd || x.dtype !== 'float32' || leading === 0 || leading === x.shape.length) return stock(tf.Sum)(args) as TensorInfo;
   const kept = x.shape.slice(leading);
   return sumLeadingAxes(simd, b, x, leading, keepDims ? [...x.shape.slice(0, leading).map(() => 1), ...kept] : kept);
+}
+
+/** The stock kernels we replace, kept as fallbacks (and for their setup functions). */
+const stocks = new Map<string, KernelFunc>();
+
+function stock(name: string): KernelFunc {
+  const k = stocks.get(name);
+  if (!k) throw new Error(`the stock wasm ${name} kernel is missing; cannot fall back`);
+  return k;
 }
 
 let registered = false;
@@ -373,40 +363,23 @@ let registered = false;
 /** Registers (or replaces) the wasm training kernels. Idempotent. */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
-  const replace = (config: KernelConfig) => {
-    if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
-    tf.registerKernel(config);
-  };
-  const conv = tf.getKernel(tf.Conv2D, 'wasm');
-  if (conv) {
-    stockConv2D = conv.kernelFunc;
-    replace({ kernelName: tf.Conv2D, backendName: 'wasm', kernelFunc: conv2d, setupFunc: conv.setupFunc });
-  }
-  const fused = tf.getKernel(tf.FusedConv2D, 'wasm');
-  if (fused) {
-    stockFusedConv2D = fused.kernelFunc;
-    replace({ kernelName: tf.FusedConv2D, backendName: 'wasm', kernelFunc: fusedConv2d, setupFunc: fused.setupFunc });
-  }
-  const stock = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
-  replace({ kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2dBackpropFilter });
-  if (stock) {
-    stockBackpropInput = stock.kernelFunc;
-    // Keep the stock setupFunc: it binds the wasm export the strided fallback calls.
-    replace({ kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', kernelFunc: conv2dBackpropInput, setupFunc: stock.setupFunc });
-  }
-  const mm = tf.getKernel(tf.BatchMatMul, 'wasm');
-  if (mm) {
-    stockBatchMatMul = mm.kernelFunc;
-    replace({ kernelName: tf.BatchMatMul, backendName: 'wasm', kernelFunc: batchMatMul, setupFunc: mm.setupFunc });
-  }
-  const sm = tf.getKernel(tf.Sum, 'wasm');
-  if (sm) {
-    stockSum = sm.kernelFunc;
-    replace({ kernelName: tf.Sum, backendName: 'wasm', kernelFunc: sum, setupFunc: sm.setupFunc });
-  }
-  const mp = tf.getKernel(tf.MaxPoolGrad, 'wasm');
-  if (mp) {
-    replace({ kernelName: tf.MaxPoolGrad, backendName: 'wasm', kernelFunc: maxPoolGrad, setupFunc: mp.setupFunc });
+  const ours: [string, KernelFunc][] = [
+    [tf.Conv2D, conv2d],
+    [tf.FusedConv2D, fusedConv2d],
+    [tf.Conv2DBackpropFilter, conv2dBackpropFilter], // missing from stock wasm
+    [tf.Conv2DBackpropInput, conv2dBackpropInput],
+    [tf.BatchMatMul, batchMatMul],
+    [tf.Sum, sum],
+    [tf.MaxPoolGrad, maxPoolGrad],
+  ];
+  for (const [kernelName, kernelFunc] of ours) {
+    const existing = tf.getKernel(kernelName, 'wasm');
+    if (existing) {
+      stocks.set(kernelName, existing.kernelFunc);
+      tf.unregisterKernel(kernelName, 'wasm');
+    }
+    // Keep the stock setupFunc: it binds the wasm exports the fallbacks call.
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc, setupFunc: existing?.setupFunc });
   }
   registered = true;
 }
