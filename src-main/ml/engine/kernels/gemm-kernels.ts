@@ -32,6 +32,8 @@ function pad(b: Backend, x: TensorInfo, top: number, bottom: number, left: numbe
 }
 
 const F = 4; // bytes per float32
+/** Rows per GEMM call when A is read transposed (see matMul). */
+const ROW_BAND = 64;
 
 export interface ConvShape {
   strides: [number, number];
@@ -172,13 +174,20 @@ export function matMul(k: SimdKernels, be: Backend, a: TensorInfo, bIn: TensorIn
     const aAddr = k.address(a);
     const bAddr = k.address(bt);
     const cAddr = k.address(out);
+    // A transposed is read a column at a time (one cache line and page per k):
+    // in row bands of ROW_BAND, a band stays in L1 while every column panel
+    // of B passes over it, instead of being re-read from memory per panel.
+    const band = transposeA ? ROW_BAND : m;
     for (let i = 0; i < batch; i++) {
-      k.gemm(
-        m, n, 1, kk,
-        aAddr + (batchA === 1 ? 0 : i * m * kk * F), transposeA ? F : kk * F, 0, transposeA ? m * F : F,
-        bAddr + (batchB === 1 ? 0 : i * kk * n * F), 0, n * F,
-        cAddr + i * m * n * F, n * F, 0,
-      );
+      const aBase = aAddr + (batchA === 1 ? 0 : i * m * kk * F);
+      for (let r = 0; r < m; r += band) {
+        k.gemm(
+          Math.min(band, m - r), n, 1, kk,
+          aBase + r * (transposeA ? F : kk * F), transposeA ? F : kk * F, 0, transposeA ? m * F : F,
+          bAddr + (batchB === 1 ? 0 : i * kk * n * F), 0, n * F,
+          cAddr + (i * m + r) * n * F, n * F, 0,
+        );
+      }
     }
   } else {
     // Cᵀ [N, M] = B [N, K] · op(A)ᵀ [K, M]
