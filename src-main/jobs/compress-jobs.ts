@@ -13,6 +13,7 @@ import { factorizeLayer } from '../ml/compress/svd.js';
 import { buildTeacher } from '../ml/models/classifiers.js';
 import { loadModel } from '../ml/models/model-io.js';
 import { evaluate, trainClassifier } from '../ml/train/classifier-trainer.js';
+import { worthParallel } from '../ml/train/data-parallel.js';
 import { batchOf } from '../ml/train/latent-trainer.js';
 import { log, saveArtifact, stepReporter, type JobIO } from './job-io.js';
 import { prepareJob, saveModelArtifacts } from './job-setup.js';
@@ -54,9 +55,12 @@ async function setUp(msg: StartMessage & { config: CompressionConfig }, io: JobI
 async function finetune(model: tf.LayersModel, chain: Chain, ctx: Context, epochs: number, io: JobIO, report: ReturnType<typeof stepReporter>, label: string) {
   if (epochs <= 0) return { stopped: false };
   const masks = [...masksOf(chain)].map(([name, m]) => ({ v: model.getLayer(name).trainableWeights[0].read() as tf.Variable, m: tf.tensor(m, model.getLayer(name).getWeights()[0].shape) }));
-  log(io, 'info', `${label}: fine-tuning ${epochs} epoch(s)${masks.length ? `, keeping ${masks.length} layer mask(s)` : ''}`);
+  // Convolutional models fine-tune on two cores like training does; the masks are re-applied after each step and re-shared.
+  const dataParallel = worthParallel(model, tf.getBackend());
+  log(io, 'info', `${label}: fine-tuning ${epochs} epoch(s)${masks.length ? `, keeping ${masks.length} layer mask(s)` : ''}${dataParallel ? ', on two cores' : ''}`);
   try {
     return await trainClassifier({
+      dataParallel,
       model, train: ctx.ds.train, test: ctx.ds.test, epochs, batchSize: ctx.c.batchSize, learningRate: ctx.c.learningRate, seed: ctx.c.seed,
       shouldStop: io.isCancelled,
       afterStep: () => tf.tidy(() => masks.forEach(({ v, m }) => v.assign(tf.mul(v, m)))),

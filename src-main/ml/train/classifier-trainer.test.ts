@@ -61,6 +61,29 @@ test('data-parallel steps on two threads give the same weights as one thread (no
   assert.equal(one.r.testAccuracy, two.r.testAccuracy);
 });
 
+test('data-parallel training keeps weights an afterStep hook changes (pruning masks): same result as one thread, masked weights stay zero', async () => {
+  const { seedGlobalRandom } = await import('./rng.js');
+  const run = async (dataParallel: boolean) => {
+    seedGlobalRandom(5);
+    const model = buildStudent();
+    const kernel = model.getLayer('FC1').trainableWeights[0].read() as tf.Variable;
+    const mask = tf.tensor(Float32Array.from({ length: kernel.size }, (_, i) => (i % 3 === 0 ? 0 : 1)), kernel.shape);
+    const apply = () => tf.tidy(() => kernel.assign(tf.mul(kernel, mask)));
+    apply();
+    await trainClassifier({ model, train: ds.train, test: ds.test, epochs: 1, batchSize: 64, learningRate: 0.01, seed: 4, dataParallel, afterStep: apply });
+    const w = kernel.dataSync().slice() as Float32Array;
+    model.dispose();
+    mask.dispose();
+    return w;
+  };
+  const one = await run(false);
+  const two = await run(true);
+  assert.ok(two.every((v, i) => i % 3 !== 0 || v === 0), 'masked weights stay zero');
+  let maxDiff = 0;
+  one.forEach((v, i) => (maxDiff = Math.max(maxDiff, Math.abs(v - two[i]))));
+  assert.ok(maxDiff < 1e-4, `masked training differs by ${maxDiff} between one and two threads`);
+});
+
 test("distillation uses the teacher's logits computed once, equal to its per-batch predictions", async () => {
   const { teacherLogitsOf } = await import('./classifier-trainer.js');
   const { logitsModel } = await import('../models/classifiers.js');
