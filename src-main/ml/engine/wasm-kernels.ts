@@ -14,14 +14,16 @@
 // - BatchMatMul with transpose flags: transposed explicitly first (see below).
 // - MaxPoolGrad: one pass over the windows in JavaScript on wasm memory (see below).
 //
-// Where our SIMD GEMM (kernels/, loaded into the backend's own memory) is
-// available, every one of these runs through it instead: the filter
+// Where our SIMD kernels (kernels/, loaded into the backend's own memory) are
+// available, every one of these runs through them instead: the filter
 // gradient as an implicit-im2col GEMM, the forward and input-gradient
-// convolutions as GEMMs over each output row, and matrix products with their
-// transposes read through strides. XNNPACK, for all its speed, re-creates its
-// operator and repacks the weights whenever a weight tensor changes, which in
-// training is every step (30 ms of a 32-image teacher step for FC1 alone).
-// The paths above stay as the fallback when the GEMM cannot load.
+// convolutions by Winograd F(2×2, 3×3) or as GEMMs over each output row,
+// matrix products with their transposes read through strides, the max-pool
+// gradient with lane masks, and the forward Conv2D/FusedConv2D and bias Sums
+// too. XNNPACK, for all its speed, re-creates its operator and repacks the
+// weights whenever a weight tensor changes, which in training is every step
+// (30 ms of a 32-image teacher step for FC1 alone). The paths above stay as
+// the fallback when kernels.wasm cannot load.
 //
 // The helpers call other wasm kernels' functions directly (not tf ops), so no
 // intermediate tensor is ever registered with the engine: intermediates are
@@ -47,9 +49,8 @@ function run(name: string, backend: Backend, inputs: Record<string, TensorInfo>,
 
 const transpose = (b: Backend, x: TensorInfo, perm: number[]) => run('Transpose', b, { x }, { perm });
 
-type ConvGeometry = ConvShape;
 
-function geometry(xShape: number[], filterShape: number[], attrs: NamedAttrMap): ConvGeometry {
+function geometry(xShape: number[], filterShape: number[], attrs: NamedAttrMap): ConvShape {
   const { strides, pad, dimRoundingMode, dataFormat, dilations } = attrs as unknown as {
     strides: number | [number, number];
     dilations?: number | [number, number];
@@ -88,7 +89,7 @@ function geometry(xShape: number[], filterShape: number[], attrs: NamedAttrMap):
  * filter's own [KH, KW, Cin, Cout] layout: no transposes, and the GEMM has
  * no transpose flags, so XNNPACK runs it (and packs dY once).
  */
-function filterGradByGemm(b: HeapBackend, x: TensorInfo, dy: TensorInfo, filterShape: number[], g: ConvGeometry): TensorInfo {
+function filterGradByGemm(b: HeapBackend, x: TensorInfo, dy: TensorInfo, filterShape: number[], g: ConvShape): TensorInfo {
   const [kh, kw, cin, cout] = filterShape;
   const [n, oh, ow] = dy.shape;
   const temps: TensorInfo[] = [];
