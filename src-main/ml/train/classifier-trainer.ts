@@ -162,18 +162,13 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
   const random = mulberry32(o.seed);
-  const optimizer = tf.train.adam(o.learningRate);
-  const student = logitsModel(o.model);
   const soft = o.teacher && { temperature: o.teacher.temperature, alpha: o.teacher.alpha };
   const teacherLogits = o.teacher ? teacherLogitsOf(o.teacher.model, o.train) : null;
-  const filler = new BatchFiller(o.train, o.batchSize, teacherLogits);
   const order = new Uint32Array(o.train.count).map((_, i) => i);
   const batches = Math.ceil(o.train.count / o.batchSize);
-  // Only the student's weights train: without an explicit list, minimize()
-  // would update every variable alive in the process, the teacher's too.
+  // Only the student's weights train (a distillation teacher's stay as they are).
   const trainable = o.model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const parallel = o.dataParallel ? await startParallel(o, trainable, teacherLogits) : null;
-  // The data-parallel path has its own optimizer (flat-adam.ts); tf's is for the one-thread path.
+  const stepper = await startStepper(o, trainable, teacherLogits);
   const started = performance.now();
   let step = 0;
   let stopped = false;
@@ -188,27 +183,11 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
       let seen = 0;
       for (let b = 0; b < batches; b++) {
         const n = Math.min(o.batchSize, o.train.count - b * o.batchSize);
-        let lossValue: number;
-        let hitValue: number;
-        if (parallel) {
-          [lossValue, hitValue] = await parallel.step(order.subarray(b * o.batchSize, b * o.batchSize + n), soft);
-        } else {
-          filler.fill(order, b * o.batchSize, n);
-          const batch = filler.tensors(n);
-          let hits: tf.Scalar | undefined;
-          const loss = optimizer.minimize(() => {
-            const r = batchLossAndHits(student, batch, soft);
-            hits = tf.keep(r.hits);
-            return r.loss;
-          }, true, trainable) as tf.Scalar;
-          lossValue = loss.dataSync()[0];
-          hitValue = hits!.dataSync()[0];
-          tf.dispose([batch.x, batch.y, batch.t ?? [], loss, hits!]);
-        }
+        const [lossValue, hitValue] = await stepper.step(order.subarray(b * o.batchSize, b * o.batchSize + n), soft);
         if (o.afterStep) {
           o.afterStep();
-          // The hook may change weights (pruning masks): the shared copy must follow.
-          parallel?.weightsChanged();
+          // The hook may change weights (pruning masks): the optimizer's flat copy must follow.
+          stepper.weightsChanged();
         }
         if (!Number.isFinite(lossValue)) {
           throw new Error(`loss became ${lossValue} at epoch ${epoch}, batch ${b + 1}; lower the learning rate (now ${o.learningRate})`);
@@ -236,8 +215,7 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
         }
       }
       if (stopped) break;
-      // With a worker, the test set is split across both cores too.
-      last = parallel ? await parallel.evaluate() : evaluate(o.model, o.test);
+      last = await stepper.evaluate();
       epochsDone = epoch;
       o.onEpoch?.({
         epoch,
@@ -250,18 +228,15 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
       });
     }
   } finally {
-    optimizer.dispose();
-    await parallel?.close();
+    await stepper.close();
   }
   return { stopped, epochsDone, testAccuracy: last?.accuracy ?? null, testLoss: last?.loss ?? null };
 }
 
-/** Sets up the second core for `o`; see data-parallel.ts. */
-async function startParallel(o: TrainOptions, vars: tf.Variable[], teacherLogits: Float32Array | null) {
+/** The worker thread of a data-parallel run, sharing the images and the optimizer's memory; see data-parallel.ts. */
+async function startWorker(o: TrainOptions, adam: FlatAdam, teacherLogits: Float32Array | null): Promise<GradientWorker> {
   const shared = shareSplit(o.train);
   const test = shareSplit(o.test);
-  // Weights and both gradients live in the optimizer's shared memory.
-  const adam = new FlatAdam(flatSize(vars), o.learningRate);
   let teacherInit: ParallelInit['teacher'];
   if (o.teacher && teacherLogits) {
     const logits = new Float32Array(new SharedArrayBuffer(teacherLogits.byteLength));
@@ -281,21 +256,35 @@ async function startParallel(o: TrainOptions, vars: tf.Variable[], teacherLogits
     backend: tf.getBackend(),
   });
   await worker.ready;
+  return worker;
+}
+
+/**
+ * Training steps for `o`: gradients on this thread (and, data-parallel, half
+ * of each batch on a worker thread), then one FlatAdam pass over the flat
+ * weights, copied back into the variables. One path for one or two cores, so
+ * both train identically; tf.train.adam would cost ~12 tensor ops per
+ * variable per step (≈20 ms of a one-core teacher step, ≈2 ms of a student's).
+ */
+async function startStepper(o: TrainOptions, vars: tf.Variable[], teacherLogits: Float32Array | null) {
+  // Weights and both gradients live in the optimizer's (shared) memory.
+  const adam = new FlatAdam(flatSize(vars), o.learningRate);
+  const worker = o.dataParallel ? await startWorker(o, adam, teacherLogits) : null;
   const student = logitsModel(o.model);
-  const half = new BatchFiller(o.train, Math.ceil(o.batchSize / 2), teacherLogits);
+  const half = new BatchFiller(o.train, worker ? Math.ceil(o.batchSize / 2) : o.batchSize, teacherLogits);
   const { weights, ownGrads: mine } = adam;
   writeFlat(vars, weights);
   return {
     /**
-     * One data-parallel step: the worker's half and this thread's half in
-     * parallel, then one optimizer pass over the shared weights. Returns the
-     * batch's mean loss and its number of correct predictions.
+     * One step: the worker's half (if any) and this thread's in parallel, then
+     * one optimizer pass. Returns the batch's mean loss and its number of
+     * correct predictions.
      */
     async step(indices: Uint32Array, soft?: Softening): Promise<[number, number]> {
       // A batch of one (the last of an epoch) stays on this thread.
-      const n1 = indices.length >= 2 ? Math.ceil(indices.length / 2) : indices.length;
+      const n1 = worker && indices.length >= 2 ? Math.ceil(indices.length / 2) : indices.length;
       const n2 = indices.length - n1;
-      const other = n2 > 0 ? worker.step(indices.subarray(n1)) : null;
+      const other = worker && n2 > 0 ? worker.step(indices.subarray(n1)) : null;
       half.fill(indices, 0, n1);
       let hits1 = 0;
       const loss1 = tf.tidy(() => {
@@ -320,8 +309,9 @@ async function startParallel(o: TrainOptions, vars: tf.Variable[], teacherLogits
       readFlat(vars, weights);
       return [(loss1 * n1 + r2.loss * n2) / total, hits1 + r2.hits];
     },
-    /** Test accuracy and loss with the current weights, half of the test set on each core. */
+    /** Test accuracy and loss with the current weights, half of the test set on each core when there are two. */
     async evaluate(): Promise<{ accuracy: number; loss: number }> {
+      if (!worker) return evaluate(o.model, o.test);
       const count = o.test.count;
       const mid = Math.ceil(count / 2);
       const other = mid < count ? worker.evaluate(mid, count) : Promise.resolve({ correct: 0, lossSum: 0 });
@@ -331,6 +321,6 @@ async function startParallel(o: TrainOptions, vars: tf.Variable[], teacherLogits
     },
     /** Call after changing the variables outside step(). */
     weightsChanged: () => writeFlat(vars, weights),
-    close: () => worker.close(),
+    close: async () => worker?.close(),
   };
 }
