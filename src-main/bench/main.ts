@@ -48,12 +48,15 @@ async function ourImagesPerSecond(model: ClassifierModel, images: number, batchS
   return counted / ((last - t0) / 1000);
 }
 
+/** The last lines of a child's stderr, for an error message. */
+const lastLines = (stderr: string) => stderr.trim().split('\n').slice(-3).join(' | ');
+
 function pytorchImagesPerSecond(models: string[], images: number, batchSize: number, threads: number): Map<string, number> | string {
   const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return `skipped: ${PYTHON} has no torch (install Debian's python3-torch)`;
   const files = resolveDataset('mnist');
   const r = spawnSync(PYTHON, [join(ROOT, 'bench/pytorch_train.py'), files.trainImages, files.trainLabels, String(images), String(batchSize), String(threads), models.join(',')], { encoding: 'utf8' });
-  if (r.status !== 0) return `failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+  if (r.status !== 0) return `failed: ${lastLines(r.stderr)}`;
   return new Map(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((j: { model: string; images_per_second: number }) => [j.model, j.images_per_second]));
 }
 
@@ -190,7 +193,7 @@ program
     ];
     const results = runs.map(([label, env]) => {
       const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'profile', '--child', '--model', o.model, '--batch-size', o.batchSize, '--rounds', o.rounds], { encoding: 'utf8', env: { ...process.env, ...env } });
-      if (r.status !== 0) throw new Error(`${label}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      if (r.status !== 0) throw new Error(`${label}: ${lastLines(r.stderr)}`);
       const line = r.stdout.trim().split('\n').pop()!;
       return { label, ...(JSON.parse(line) as { stepMs: number; kernels: [string, number][] }) };
     });

@@ -31,21 +31,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { simdKernelsFor } from './kernels/simd-kernels.js';
-import { convFilterGrad, convForward, convInputGrad, forwardConvSupported, matMul, matMulSupported, sumLeadingAxes, type ConvShape } from './kernels/gemm-kernels.js';
+import { convFilterGrad, convForward, convInputGrad, forwardConvSupported, matMul, matMulSupported, run, sumLeadingAxes, type Backend, type ConvShape } from './kernels/gemm-kernels.js';
 
-type Backend = tf.KernelBackend & { disposeData(dataId: object): boolean };
-type HeapBackend = Backend & { typedArrayFromHeap(t: TensorInfo): Float32Array; makeOutput(shape: number[], dtype: string): TensorInfo };
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
-
-function kernel(name: string): KernelFunc {
-  const k = tf.getKernel(name, 'wasm');
-  if (!k) throw new Error(`wasm backend has no ${name} kernel; cannot register training kernels`);
-  return k.kernelFunc;
-}
-
-function run(name: string, backend: Backend, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
-  return kernel(name)({ inputs, backend, attrs }) as TensorInfo;
-}
 
 const transpose = (b: Backend, x: TensorInfo, perm: number[]) => run('Transpose', b, { x }, { perm });
 
@@ -89,7 +77,7 @@ function geometry(xShape: number[], filterShape: number[], attrs: NamedAttrMap):
  * filter's own [KH, KW, Cin, Cout] layout: no transposes, and the GEMM has
  * no transpose flags, so XNNPACK runs it (and packs dY once).
  */
-function filterGradByGemm(b: HeapBackend, x: TensorInfo, dy: TensorInfo, filterShape: number[], g: ConvShape): TensorInfo {
+function filterGradByGemm(b: Backend, x: TensorInfo, dy: TensorInfo, filterShape: number[], g: ConvShape): TensorInfo {
   const [kh, kw, cin, cout] = filterShape;
   const [n, oh, ow] = dy.shape;
   const temps: TensorInfo[] = [];
@@ -137,12 +125,12 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: Parameters<KernelFunc>
   const [, h, w] = x.shape;
   const g = geometry(x.shape, filterShape, attrs as NamedAttrMap);
   const simd = simdKernelsFor(b);
-  if (simd) return convFilterGrad(simd, b as HeapBackend, x, dy, filterShape, g);
+  if (simd) return convFilterGrad(simd, b, x, dy, filterShape, g);
   // The GEMM route wins while its column matrix stays small (the first layer,
   // Cin = 1: 7 ms vs 24 ms); for wide layers the dilated convolution below is
   // faster end to end (a 42 MB column matrix per step costs more than it saves).
   const colsSize = filterShape[0] * filterShape[1] * filterShape[2] * dy.shape[0] * dy.shape[1] * dy.shape[2];
-  if (g.strides[0] === 1 && g.strides[1] === 1 && stocks.has(tf.BatchMatMul) && colsSize <= GEMM_COLS_LIMIT) return filterGradByGemm(b as HeapBackend, x, dy, filterShape, g);
+  if (g.strides[0] === 1 && g.strides[1] === 1 && stocks.has(tf.BatchMatMul) && colsSize <= GEMM_COLS_LIMIT) return filterGradByGemm(b, x, dy, filterShape, g);
   const [sh, sw] = g.strides;
   const [, oh, ow] = dy.shape;
   // Bottom/right padding that makes the output exactly KH×KW; negative means
@@ -177,7 +165,7 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: Parameters<KernelFunc>
 
 /** Forward convolution through our GEMM (XNNPACK re-packs a changed filter every training step). */
 function conv2d(args: Parameters<KernelFunc>[0]): TensorInfo {
-  const b = args.backend as HeapBackend;
+  const b = args.backend as Backend;
   const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
   const attrs = args.attrs as NamedAttrMap & { dataFormat?: string };
   const simd = simdKernelsFor(b);
@@ -193,7 +181,7 @@ function conv2d(args: Parameters<KernelFunc>[0]): TensorInfo {
  * activations stay on the stock kernel.
  */
 function fusedConv2d(args: Parameters<KernelFunc>[0]): TensorInfo {
-  const b = args.backend as HeapBackend;
+  const b = args.backend as Backend;
   const { x, filter, bias, preluActivationWeights } = args.inputs as { x: TensorInfo; filter: TensorInfo; bias?: TensorInfo; preluActivationWeights?: TensorInfo };
   const attrs = args.attrs as NamedAttrMap & { dataFormat?: string; activation?: string };
   const activation = attrs.activation ?? 'linear';
@@ -228,7 +216,7 @@ function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
     return stock(tf.Conv2DBackpropInput)(args) as TensorInfo;
   }
   const simd = simdKernelsFor(b);
-  if (simd) return convInputGrad(simd, b as HeapBackend, dy, filter, inputShape, g);
+  if (simd) return convInputGrad(simd, b, dy, filter, inputShape, g);
   const [kh, kw] = filter.shape;
   const [, h, w] = inputShape;
   const [, oh, ow] = dy.shape;
@@ -258,7 +246,7 @@ function batchMatMul(args: Parameters<KernelFunc>[0]): TensorInfo {
   const { a, b: bIn } = args.inputs as { a: TensorInfo; b: TensorInfo };
   const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
   const simd = simdKernelsFor(b);
-  if (simd && matMulSupported(a, bIn)) return matMul(simd, b as HeapBackend, a, bIn, transposeA, transposeB);
+  if (simd && matMulSupported(a, bIn)) return matMul(simd, b, a, bIn, transposeA, transposeB);
   if (!transposeA && !transposeB) return stock(tf.BatchMatMul)(args) as TensorInfo;
   const swapLast = (t: TensorInfo) => {
     const perm = t.shape.map((_, i) => i);
@@ -282,7 +270,7 @@ function batchMatMul(args: Parameters<KernelFunc>[0]): TensorInfo {
  * over the windows, reading and writing wasm memory directly.
  */
 function maxPoolGrad(args: Parameters<KernelFunc>[0]): TensorInfo {
-  const b = args.backend as HeapBackend;
+  const b = args.backend as Backend;
   const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
   const { filterSize, strides, pad, dimRoundingMode } = args.attrs as { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
   const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
@@ -339,7 +327,7 @@ function isPool2x2(info: tf.backend_util.Conv2DInfo): boolean {
 
 /** Sum over leading axes (every bias gradient) through the GEMM; other reductions stay stock. */
 function sum(args: Parameters<KernelFunc>[0]): TensorInfo {
-  const b = args.backend as HeapBackend;
+  const b = args.backend as Backend;
   const { x } = args.inputs as { x: TensorInfo };
   const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
   const simd = simdKernelsFor(b);

@@ -18,9 +18,15 @@ import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { SimdKernels } from './simd-kernels.js';
 import { convWinograd, winogradSupported } from './winograd.js';
 
-export type Backend = tf.KernelBackend & { disposeData(dataId: object): boolean; makeOutput(shape: number[], dtype: string): TensorInfo };
+/** The parts of the wasm backend our kernels use (not all in its public types). */
+export type Backend = tf.KernelBackend & {
+  disposeData(dataId: object): boolean;
+  makeOutput(shape: number[], dtype: string): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+};
 
-function run(name: string, backend: Backend, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
+/** Calls another wasm kernel directly (no tf op, so no tensor is registered with the engine). */
+export function run(name: string, backend: Backend, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap): TensorInfo {
   const k = tf.getKernel(name, 'wasm');
   if (!k) throw new Error(`wasm backend has no ${name} kernel`);
   return k.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
@@ -58,7 +64,7 @@ export function convForward(k: SimdKernels, b: Backend, x: TensorInfo, filter: T
   const xp = pad(b, x, c.top, c.bottom, c.left, c.right);
   // DISTILLERY_NO_WINOGRAD=1: the direct GEMM for every convolution, for comparisons.
   if (winogradSupported(filter.shape, c) && !process.env.DISTILLERY_NO_WINOGRAD) {
-    const y = convWinograd(k, b as Backend & { typedArrayFromHeap(t: TensorInfo): Float32Array }, xp, filter, c);
+    const y = convWinograd(k, b, xp, filter, c);
     if (xp !== x) b.disposeData(xp.dataId);
     return y;
   }
@@ -225,7 +231,7 @@ export function sumLeadingAxes(k: SimdKernels, b: Backend, x: TensorInfo, leadin
   const rows = product(x.shape.slice(0, leading));
   const cols = product(x.shape.slice(leading));
   const one = b.makeOutput([1], 'float32');
-  (b as unknown as { typedArrayFromHeap(t: TensorInfo): Float32Array }).typedArrayFromHeap(one)[0] = 1;
+  b.typedArrayFromHeap(one)[0] = 1;
   const out = b.makeOutput(outShape, 'float32');
   k.gemm(1, cols, 1, rows, k.address(one), 0, 0, 0, k.address(x), 0, cols * F, k.address(out), 0, 0);
   b.disposeData(one.dataId);

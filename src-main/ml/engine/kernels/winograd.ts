@@ -6,8 +6,6 @@ import type { TensorInfo } from '@tensorflow/tfjs';
 import type { SimdKernels } from './simd-kernels.js';
 import type { Backend, ConvShape } from './gemm-kernels.js';
 
-type HeapBackend = Backend & { typedArrayFromHeap(t: TensorInfo): Float32Array };
-
 const F = 4;
 /** Bytes of transformed tiles per chunk of images: small enough to stay in cache between transform and GEMM. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -20,7 +18,7 @@ export function winogradSupported(filterShape: number[], c: ConvShape): boolean 
 }
 
 /** U[ξ, ν, ci, co] = (G g Gᵀ)[ξ, ν] for each (ci, co), G = [[1,0,0], [½,½,½], [½,−½,½], [0,0,1]]. */
-function transformFilter(b: HeapBackend, filter: TensorInfo): TensorInfo {
+function transformFilter(b: Backend, filter: TensorInfo): TensorInfo {
   const [, , cin, cout] = filter.shape;
   const out = b.makeOutput([16, cin, cout], 'float32');
   const g = b.typedArrayFromHeap(filter);
@@ -52,7 +50,7 @@ function transformFilter(b: HeapBackend, filter: TensorInfo): TensorInfo {
 }
 
 /** y = conv(xp, filter) for an already padded xp [N, OH+2, OW+2, Cin]. */
-export function convWinograd(k: SimdKernels, b: HeapBackend, xp: TensorInfo, filter: TensorInfo, c: ConvShape): TensorInfo {
+export function convWinograd(k: SimdKernels, b: Backend, xp: TensorInfo, filter: TensorInfo, c: ConvShape): TensorInfo {
   const [n, hp, wp, cin] = xp.shape;
   const cout = filter.shape[3];
   const th = c.outH / 2;
