@@ -13,7 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_INPUTS, type ApiEvent } from '../contract/api.js';
-import { describeZodError } from '../contract/jobs.js';
+import { replyFromHttp, type IpcReply } from '../contract/ipc-reply.js';
+import { zodToValidation } from '../contract/jobs.js';
 
 app.setName('Distillery');
 const ROOT = join(__dirname, '../..');
@@ -54,15 +55,13 @@ function startHost(): Promise<Host> {
   });
 }
 
-async function forward(method: string, payload: unknown): Promise<unknown> {
+async function forward(method: string, payload: unknown): Promise<IpcReply> {
   const res = await fetch(`${host!.base}/api/${method}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${host!.token}`, 'content-type': 'application/json' },
     body: JSON.stringify(payload ?? {}),
   });
-  const body = await res.json();
-  if (!res.ok) throw new Error(body?.error?.message ?? `HTTP ${res.status}`);
-  return body;
+  return replyFromHttp(res.status, await res.json().catch(() => null));
 }
 
 /** Relays the host's server-sent events to the window as IPC events. */
@@ -99,11 +98,16 @@ function isOurWindow(e: IpcMainInvokeEvent): boolean {
 
 function registerIpc(): void {
   ipcMain.handle('distillery:call', async (e, method: unknown, payload: unknown) => {
-    if (!isOurWindow(e)) throw new Error('refused: IPC from an unknown sender');
-    if (typeof method !== 'string' || !Object.hasOwn(API_INPUTS, method)) throw new Error(`no API method "${String(method)}"`);
+    // Never throw across IPC: Electron would flatten the error and drop its code.
+    if (!isOurWindow(e)) return { ok: false, error: { code: 'unauthorized', message: 'refused: IPC from an unknown sender' } } satisfies IpcReply;
+    if (typeof method !== 'string' || !Object.hasOwn(API_INPUTS, method)) return { ok: false, error: { code: 'not_found', message: `no API method "${String(method)}"` } } satisfies IpcReply;
     const parsed = API_INPUTS[method as keyof typeof API_INPUTS].safeParse(payload ?? {});
-    if (!parsed.success) throw new Error(describeZodError(parsed.error));
-    return forward(method, parsed.data);
+    if (!parsed.success) return { ok: false, error: zodToValidation(parsed.error).toBody() } satisfies IpcReply;
+    try {
+      return await forward(method, parsed.data);
+    } catch (err) {
+      return { ok: false, error: { code: 'internal', message: `the Distillery service did not answer: ${(err as Error).message}` } } satisfies IpcReply;
+    }
   });
 }
 

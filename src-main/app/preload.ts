@@ -3,10 +3,12 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { API_INPUTS, type ApiEvent, type DistilleryApi } from '../contract/api.js';
 
+// One IPC call per contract method; main validates each payload again and
+// answers with an IpcReply envelope, which the renderer's client unwraps
+// (errors keep their code that way: contextBridge would copy only the message).
 const call = (method: string) => (input: unknown) => ipcRenderer.invoke('distillery:call', method, input);
 
-// One IPC call per contract method; main validates each payload again.
-const api = Object.fromEntries(Object.keys(API_INPUTS).map((m) => [m, call(m)])) as unknown as DistilleryApi;
+const api = Object.fromEntries(Object.keys(API_INPUTS).map((m) => [m, call(m)])) as unknown as DistilleryApi; // returns IpcReply; see src-renderer/lib/api.ts
 api.subscribe = (listener) => {
   const handler = (_e: IpcRendererEvent, event: ApiEvent) => listener(event);
   ipcRenderer.on('distillery:event', handler);

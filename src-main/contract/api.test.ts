@@ -40,6 +40,7 @@ test('run ids, tags, soften and settings are checked', () => {
   bad('soften', { id: 'ab', image: -1, temperature: 4 }, /image: must be 0 or more/);
   bad('soften', { id: 'ab', image: 0, temperature: 0 }, /temperature: must be greater than 0/);
   bad('setSettings', { concurrency: 0 }, /concurrency: must be at least 1/);
-  bad('startKdRecipe', { temperature: -1 }, /temperature: must be greater than 0/);
-  assert.equal((ok('startKdRecipe', {}) as { temperature: number }).temperature, 4);
+  bad('startRecipe', { recipe: 'kd2' }, /recipe/);
+  bad('startRecipe', { recipe: 'kd', options: [] }, /options/);
+  assert.deepEqual((ok('startRecipe', { recipe: 'kd' }) as { options: object }).options, {});
 });

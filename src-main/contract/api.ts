@@ -4,7 +4,9 @@
 // schemas before the service sees it. Imported by the renderer too, so it
 // must stay free of Node imports.
 import { z } from 'zod';
-import { distillFields, JobConfigSchema, trainingFields, type JobEvent, type Summary } from './jobs.js';
+import { JobConfigSchema, type JobEvent, type Summary } from './jobs.js';
+import { RECIPE_IDS } from './recipes/index.js';
+export { AppError, ERROR_CODES, HTTP_STATUS, type ErrorBody, type ErrorCode } from './errors.js';
 
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -99,7 +101,8 @@ export const ListRunsInput = z.object({ kind: z.string().optional(), status: z.e
 export const RunIdInput = z.object({ id: RunId }).strict();
 export const RunIdsInput = z.object({ ids: z.array(RunId).min(1, 'select at least one run').max(10000) }).strict();
 export const StartJobInput = z.object({ config: JobConfigSchema, name: z.string().max(200).optional() }).strict();
-export const KdRecipeInput = z.object({ ...trainingFields, ...distillFields }).strict();
+/** A recipe and its options; the options are checked against the recipe's own schema by the service. */
+export const StartRecipeInput = z.object({ recipe: z.enum(RECIPE_IDS), options: z.record(z.string(), z.unknown()).default({}) }).strict();
 export const UpdateRunInput = z
   .object({
     id: RunId,
@@ -123,7 +126,7 @@ export const API_INPUTS = {
   listRuns: ListRunsInput,
   getRun: RunIdInput,
   startJob: StartJobInput,
-  startKdRecipe: KdRecipeInput,
+  startRecipe: StartRecipeInput,
   cancelRun: RunIdInput,
   deleteRuns: RunIdsInput,
   updateRun: UpdateRunInput,
@@ -141,7 +144,8 @@ export interface DistilleryApi {
   listRuns(input: ApiInput<'listRuns'>): Promise<Run[]>;
   getRun(input: ApiInput<'getRun'>): Promise<RunDetail>;
   startJob(input: ApiInput<'startJob'>): Promise<Run>;
-  startKdRecipe(input: ApiInput<'startKdRecipe'>): Promise<Run>;
+  /** Queues a recipe's steps; returns the first step's run. */
+  startRecipe(input: ApiInput<'startRecipe'>): Promise<Run>;
   cancelRun(input: ApiInput<'cancelRun'>): Promise<{ cancelled: boolean }>;
   deleteRuns(input: ApiInput<'deleteRuns'>): Promise<{ deleted: string[] }>;
   updateRun(input: ApiInput<'updateRun'>): Promise<Run>;
@@ -162,17 +166,7 @@ export type ApiEvent =
   | { type: 'job'; runId: string; event: JobEvent }
   | { type: 'changed' };
 
-/** Errors cross the boundary as { error: { code, message } }. */
+/** Errors cross the boundary as { error: ErrorBody } (see errors.ts). */
 export interface ApiErrorBody {
-  error: { code: 'invalid' | 'not_found' | 'internal' | 'unauthorized'; message: string };
-}
-
-export class ApiError extends Error {
-  constructor(
-    readonly code: ApiErrorBody['error']['code'],
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
+  error: import('./errors.js').ErrorBody;
 }

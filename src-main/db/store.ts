@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { RUN_STATUSES, type ArtifactRow, type LogRow, type MetricRow, type Run, type RunParent, type RunStatus } from '../contract/api.js';
 import type { JobConfig, JobEvent, Summary } from '../contract/jobs.js';
 import { migrate } from './migrate.js';
+import { AmbiguousIdError, NotFoundError } from '../contract/errors.js';
 
 export { RUN_STATUSES };
 export type { ArtifactRow, LogRow, MetricRow, Run, RunParent, RunStatus };
@@ -98,11 +99,13 @@ export class Store {
 
   /** Finds a run by its id or a unique prefix of it, as users type them. */
   resolveRunId(idOrPrefix: string): string {
+    if (this.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(idOrPrefix)) return idOrPrefix;
+    // Up to 10 candidates are named; more would not help anyone pick.
     const hits = this.db
-      .prepare(`SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' LIMIT 2`)
+      .prepare(`SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10`)
       .all(idOrPrefix.replace(/[%_\\]/g, '\\$&') + '%') as { id: string }[];
-    if (hits.length === 0) throw new Error(`no run with id "${idOrPrefix}"`);
-    if (hits.length > 1 && hits[0].id !== idOrPrefix) throw new Error(`run id "${idOrPrefix}" is ambiguous; type more characters`);
+    if (hits.length === 0) throw new NotFoundError(`no run with id "${idOrPrefix}"`);
+    if (hits.length > 1) throw new AmbiguousIdError(idOrPrefix, hits.map((h) => h.id));
     return hits[0].id;
   }
 

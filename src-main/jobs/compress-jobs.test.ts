@@ -18,7 +18,7 @@ test('a pipeline prune 90 % → fine-tune → quantize 5-bit → score writes on
   assert.equal(base.status, 'completed', base.error ?? '');
   source = base.id;
   const steps = [{ kind: 'prune', sparsity: 0.9, finetuneEpochs: 0 }, { kind: 'finetune', epochs: 1 }, { kind: 'quantize', bits: 5 }, { kind: 'score' }];
-  const runs = await svc.runPipeline(source, steps, data);
+  const runs = await svc.runRecipe('pipeline', { sourceRunId: source, steps, ...data });
   assert.deepEqual(runs.map((r) => [r.kind, r.status]), steps.map((s) => [s.kind, 'completed']), runs.map((r) => r.error).join('; '));
   let parent = source;
   for (const r of runs) {
@@ -77,5 +77,5 @@ test('bad compression input is refused before work, naming the field', async () 
   svc.store.finishRun(noModel.id, 'completed');
   assert.throws(() => svc.startJob({ kind: 'quantize', sourceRunId: noModel.id }), /sourceRunId: run .* has no saved model/);
   assert.equal(svc.listRuns().length, before + 1, 'no run was recorded for the refused jobs');
-  await assert.rejects(svc.runPipeline(source, [{ kind: 'score' }, { kind: 'quantize' }], data), /steps\.0: score makes no model/);
+  await assert.rejects(svc.runRecipe('pipeline', { sourceRunId: source, steps: [{ kind: 'score' }, { kind: 'quantize' }], ...data }), /steps\.0: score makes no model/);
 });

@@ -24,7 +24,7 @@ const alive = (pid: number) => {
 test('the kd recipe writes three completed runs with lineage, metrics and reloadable weights', async () => {
   const svc = newService();
   const limits = { trainLimit: 256, testLimit: 200 };
-  const runs = await svc.runKdRecipe({ epochs: 1, batchSize: 64, ...limits, seed: 7 });
+  const runs = await svc.runRecipe('kd', { epochs: 1, batchSize: 64, ...limits, seed: 7 });
   assert.deepEqual(runs.map((r) => r.status), ['completed', 'completed', 'completed'], runs.map((r) => r.error).join('; '));
   const [teacher, distilled, alone] = runs;
   assert.equal(teacher.model, 'teacher');

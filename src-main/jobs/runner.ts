@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { JobEventSchema, type JobConfig, type JobEvent, type JobInputs, type StartMessage } from '../contract/jobs.js';
 import type { Store } from '../db/store.js';
-import { runDir } from '../service/data-dir.js';
+import { runDir } from '../db/data-dir.js';
 import { forkJobProcess, type JobProcess, type SpawnJobProcess } from './spawn.js';
 
 /** How often buffered events are written to SQLite. */

@@ -1,14 +1,10 @@
-// Entry point of a job process (child_process.fork in the CLI, serve mode
-// and tests; Electron's utilityProcess in the app). It never opens the
+// Entry point of a job process (child_process.fork of the service host: the
+// CLI, serve mode, and the desktop app's host). It never opens the
 // database: it receives one start message, streams events to its parent, and
 // exits. Events are buffered and sent in small batches, because one IPC
 // message per training step would cost more than the step's bookkeeping.
 import { ParentMessageSchema, type JobEvent } from '../contract/jobs.js';
-import type { StartMessage } from '../contract/jobs.js';
-import { runClassifierJob } from './classifier-job.js';
-import type { JobIO } from './job-io.js';
-import { runAeDistillJob, runAutoencoderJob, runVaeJob } from './latent-jobs.js';
-import { runFactorizeJob, runFinetuneJob, runPruneJob, runQuantizeJob, runScoreJob, runSensitivityJob } from './compress-jobs.js';
+import { runJob } from './runners.js';
 
 const FLUSH_MS = 100;
 
@@ -18,10 +14,7 @@ interface Port {
   on(event: 'message', fn: (msg: unknown) => void): void;
 }
 
-/** Electron's utilityProcess exposes process.parentPort; forked Node children use process.send. */
 function parentPort(): Port {
-  const pp = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', fn: (e: { data: unknown }) => void): void } }).parentPort;
-  if (pp) return { send: async (m) => pp.postMessage(m), on: (_e, fn) => pp.on('message', (ev) => fn(ev.data)) };
   if (!process.send) throw new Error('worker.ts must be started as a job process (no IPC channel)');
   return {
     send: (m) => new Promise((resolve) => process.send!(m, undefined, undefined, () => resolve())),
@@ -73,31 +66,3 @@ port.on('message', (raw) => {
       process.exit(0);
     });
 });
-
-function runJob(msg: StartMessage, io: JobIO): Promise<void> {
-  const c = msg.config;
-  switch (c.kind) {
-    case 'train':
-    case 'distill':
-      return runClassifierJob({ ...msg, config: c }, io);
-    case 'autoencoder':
-      return runAutoencoderJob({ ...msg, config: c }, io);
-    case 'ae-distill':
-      return runAeDistillJob({ ...msg, config: c }, io);
-    case 'vae':
-    case 'dirvae':
-      return runVaeJob({ ...msg, config: c }, io);
-    case 'prune':
-      return runPruneJob({ ...msg, config: c }, io);
-    case 'sensitivity':
-      return runSensitivityJob({ ...msg, config: c }, io);
-    case 'quantize':
-      return runQuantizeJob({ ...msg, config: c }, io);
-    case 'factorize':
-      return runFactorizeJob({ ...msg, config: c }, io);
-    case 'score':
-      return runScoreJob({ ...msg, config: c }, io);
-    case 'finetune':
-      return runFinetuneJob({ ...msg, config: c }, io);
-  }
-}

@@ -10,7 +10,8 @@ import { streamSSE } from 'hono/streaming';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ApiError, type ApiErrorBody, type ApiEvent } from '../contract/api.js';
+import type { ApiErrorBody, ApiEvent } from '../contract/api.js';
+import { HTTP_STATUS, toAppError } from '../contract/errors.js';
 import { dispatch } from '../service/api-handlers.js';
 import type { Service } from '../service/service.js';
 
@@ -47,7 +48,6 @@ function sameToken(a: string | undefined, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-const STATUS: Record<ApiErrorBody['error']['code'], 400 | 401 | 404 | 500> = { invalid: 400, unauthorized: 401, not_found: 404, internal: 500 };
 
 export function createApp(svc: Service, opts: ServeOptions & { token: string }): Hono {
   const app = new Hono();
@@ -81,8 +81,8 @@ export function createApp(svc: Service, opts: ServeOptions & { token: string }):
     try {
       return c.json((await dispatch(svc, c.req.param('method'), body)) ?? null);
     } catch (e) {
-      const err = e instanceof ApiError ? e : new ApiError('internal', String(e));
-      return c.json<ApiErrorBody>({ error: { code: err.code, message: err.message } }, STATUS[err.code]);
+      const err = toAppError(e);
+      return c.json<ApiErrorBody>({ error: err.toBody() }, HTTP_STATUS[err.code]);
     }
   });
 

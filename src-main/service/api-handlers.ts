@@ -1,7 +1,8 @@
 // Method name → service call, for inputs already parsed by API_INPUTS.
 // Transport adapters (HTTP here, IPC through it) stay free of app logic.
-import { ApiError, API_INPUTS, type ApiMethod } from '../contract/api.js';
-import { describeZodError, ValidationError } from '../contract/jobs.js';
+import { API_INPUTS, type ApiMethod } from '../contract/api.js';
+import { AppError, toAppError } from '../contract/errors.js';
+import { zodToValidation } from '../contract/jobs.js';
 import type { Service } from './service.js';
 
 type Handler = (svc: Service, input: any) => unknown | Promise<unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -10,7 +11,7 @@ const handlers: Record<ApiMethod, Handler> = {
   listRuns: (s, i) => s.listRuns(i),
   getRun: (s, i) => s.getRun(i.id),
   startJob: (s, i) => s.enqueueJob(i.config, i.name).run,
-  startKdRecipe: (s, i) => s.enqueueKdRecipe(i),
+  startRecipe: (s, i) => s.enqueueRecipe(i.recipe, i.options),
   cancelRun: (s, i) => ({ cancelled: s.cancel(i.id) }),
   deleteRuns: (s, i) => ({ deleted: s.deleteRuns(i.ids) }),
   updateRun: (s, i) => s.updateRun(i.id, i),
@@ -25,17 +26,14 @@ export function isApiMethod(name: string): name is ApiMethod {
   return Object.hasOwn(API_INPUTS, name);
 }
 
-/** Validates `payload` for `method` and runs it; every failure becomes an ApiError with a user-facing message. */
+/** Validates `payload` for `method` and runs it; every failure becomes an AppError with its code. */
 export async function dispatch(svc: Service, method: string, payload: unknown): Promise<unknown> {
-  if (!isApiMethod(method)) throw new ApiError('not_found', `no API method "${method}"`);
+  if (!isApiMethod(method)) throw new AppError('not_found', `no API method "${method}"`);
   const parsed = API_INPUTS[method].safeParse(payload ?? {});
-  if (!parsed.success) throw new ApiError('invalid', describeZodError(parsed.error));
+  if (!parsed.success) throw zodToValidation(parsed.error);
   try {
     return await handlers[method](svc, parsed.data);
   } catch (e) {
-    const msg = (e as Error)?.message ?? String(e);
-    if (e instanceof ValidationError || e instanceof RangeError) throw new ApiError('invalid', msg);
-    if (/^no run with id/.test(msg)) throw new ApiError('not_found', msg);
-    throw new ApiError('internal', msg);
+    throw toAppError(e);
   }
 }

@@ -4,23 +4,17 @@ import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { ApiEvent, DatasetInfo, RunDetail, Settings, SoftenResult } from '../contract/api.js';
-import {
-  COMPRESSION_KINDS,
-  parseJobConfig,
-  pickTrainingFields,
-  ValidationError,
-  type AeDistillConfig,
-  type CompressionConfig,
-  type DistillConfig,
-  type JobConfig,
-  type JobInputs,
-} from '../contract/jobs.js';
+import { ConflictError, NotFoundError, toAppError, ValidationError } from '../contract/errors.js';
+import { parseJobConfig, zodToValidation, type JobConfig, type JobInputs } from '../contract/jobs.js';
+import { KINDS, leavesOf, type RunNeed } from '../contract/kinds/index.js';
+import { isRecipe, RECIPE_IDS, RECIPES, type RecipeStep } from '../contract/recipes/index.js';
+import { runDir } from '../db/data-dir.js';
 import { Store, type Run, type RunParent } from '../db/store.js';
 import { JobRunner, type FinalState } from '../jobs/runner.js';
 import type { SpawnJobProcess } from '../jobs/spawn.js';
 import { listBuiltinDatasets, resolveDataset } from '../ml/data/datasets.js';
-import { runDir } from './data-dir.js';
 import { JobQueue } from './job-queue.js';
+import { checkAgainstSource } from './source-checks.js';
 
 export type { RunDetail };
 
@@ -29,28 +23,11 @@ export interface StartedJob {
   finished: Promise<FinalState>;
 }
 
-export const KD_RECIPE_DEFAULTS = { temperature: 4, alpha: 0.5 };
-
-export interface KdRecipeOptions {
-  dataset?: string;
-  epochs?: number;
-  batchSize?: number;
-  learningRate?: number;
-  trainLimit?: number;
-  testLimit?: number;
-  seed?: number;
-  backend?: JobConfig['backend'];
-  temperature?: number;
-  alpha?: number;
-}
-
-/** Run kinds whose saved model is a classifier that compression can take. */
-const MODEL_KINDS = ['train', 'distill', 'prune', 'quantize', 'factorize', 'finetune'];
-
-/** Weight name → shape, read from a saved model's manifest without loading it. */
-function weightShapes(modelDir: string): Map<string, number[]> {
-  const json = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as { weightsManifest: { weights: { name: string; shape: number[] }[] }[] };
-  return new Map(json.weightsManifest.flatMap((g) => g.weights.map((w) => [w.name, w.shape] as [string, number[]])));
+/** A recipe's steps, validated, ready to run. */
+interface PlannedRecipe {
+  recipe: string;
+  steps: RecipeStep[];
+  title: string;
 }
 
 const MAX_INLINE_ARTIFACT = 8 * 1024 * 1024;
@@ -105,90 +82,63 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
   }
 
   /** The folder of a run's saved model (`folder`: model, encoder, decoder), or an error saying why there is none. */
-  modelDir(runId: string, folder = 'model'): string {
+  modelDir(runId: string, folder = 'model', field?: string): string {
     const run = this.store.getRun(runId);
-    if (!run) throw new ValidationError(`no run with id "${runId}"`);
+    if (!run) throw new NotFoundError(`no run with id "${runId}"`);
+    const blame = field ? `${field}: ` : '';
     const art = this.store.artifacts(runId).find((a) => a.kind === 'model' && (a.name === `${folder}/model.json` || (folder === 'model' && a.name === 'model.json')));
-    if (!art) throw new ValidationError(`run ${runId} (${run.kind}, ${run.status}) has no saved model`);
+    if (!art) throw new ValidationError(`${blame}run ${runId} (${run.kind}, ${run.status}) has no saved model`, field);
     const dir = join(this.dataDir, art.path, '..');
-    if (!existsSync(join(dir, 'model.json'))) throw new ValidationError(`run ${runId}: saved model file ${art.path} is missing from the data folder`);
+    if (!existsSync(join(dir, 'model.json'))) throw new ValidationError(`${blame}run ${runId}: saved model file ${art.path} is missing from the data folder`, field);
     return dir;
   }
 
   /**
-   * Validates a job config completely (schema, dataset, parent runs) before
-   * anything is recorded or started, so bad input never costs a run.
+   * Validates a job config completely (schema, dataset, the runs it needs,
+   * the source model's layers) before anything is recorded or started, so
+   * bad input never costs a run.
    */
   prepare(input: unknown): { config: JobConfig; parents: RunParent[] } & JobInputs {
-    const config = parseJobConfig(input);
+    let config = parseJobConfig(input);
     try {
       resolveDataset(config.dataset);
     } catch (e) {
       throw new ValidationError(`dataset: ${(e as Error).message}`);
     }
-    if ((COMPRESSION_KINDS as readonly string[]).includes(config.kind)) return this.prepareCompression(config as CompressionConfig);
-    if (config.kind !== 'distill' && config.kind !== 'ae-distill') return { config, parents: [] };
-    const teacherId = this.resolveTeacher(config);
-    return { config: { ...config, teacherRunId: teacherId }, parents: [{ id: teacherId, role: 'teacher' }], teacherModelDir: this.modelDir(teacherId) };
+    const parents: RunParent[] = [];
+    const inputs: JobInputs = {};
+    for (const need of KINDS[config.kind].needs as RunNeed[]) {
+      const given = (config as Record<string, unknown>)[need.field];
+      if (given === undefined && need.optional) continue;
+      const id = this.resolveNeed(need, String(given));
+      config = { ...config, [need.field]: id } as JobConfig;
+      parents.push({ id, role: need.role });
+      const dir = this.modelDir(id, 'model', need.field);
+      if (need.role === 'teacher') inputs.teacherModelDir = dir;
+      if (need.role === 'baseline') inputs.baselineModelDir = dir;
+      if (need.role === 'source') {
+        inputs.sourceModelDir = dir;
+        inputs.originalModelDir = this.modelDir(this.lineageRoot(id));
+        const manifest = this.store.artifacts(id).find((a) => a.name === 'compression.json');
+        if (manifest) inputs.sourceCompression = JSON.parse(readFileSync(join(this.dataDir, manifest.path), 'utf8'));
+        config = { ...config, model: this.store.getRun(id)!.model ?? undefined } as JobConfig;
+        checkAgainstSource(config, dir);
+      }
+    }
+    return { config, parents, ...inputs };
   }
 
-  /** Checks a compression job against its source model (layer names, ranks) and resolves its inputs. */
-  private prepareCompression(config: CompressionConfig): { config: JobConfig; parents: RunParent[] } & JobInputs {
-    const sourceId = this.resolveRunField('sourceRunId', config.sourceRunId);
-    const source = this.store.getRun(sourceId)!;
-    if (!MODEL_KINDS.includes(source.kind)) throw new ValidationError(`sourceRunId: run ${sourceId} is a ${source.kind} run; compression needs a classifier (train, distill or an earlier compression step)`);
-    if (source.status !== 'completed') throw new ValidationError(`sourceRunId: run ${sourceId} is ${source.status}; the source must be completed`);
-    let sourceModelDir: string;
-    try {
-      sourceModelDir = this.modelDir(sourceId);
-    } catch (e) {
-      throw new ValidationError(`sourceRunId: ${(e as Error).message}`);
+  /** Resolves a run a config names and checks it is what the kind needs (completed, the right kind of model). */
+  private resolveNeed(need: RunNeed, idOrPrefix: string): string {
+    const id = this.resolveRunField(need.field, idOrPrefix);
+    const run = this.store.getRun(id)!;
+    const leaves = leavesOf(run.kind);
+    const what = need.model ? `a ${need.model} ${need.leaves} run` : `a run that leaves a ${need.leaves}`;
+    if (leaves !== need.leaves || (need.model && run.model !== need.model)) {
+      throw new ValidationError(`${need.field}: run ${id} is a ${run.kind} run${run.model ? ` of ${run.model}` : ''}; the ${need.role} must be ${what}`, need.field);
     }
-    const shapes = weightShapes(sourceModelDir);
-    const kernels = [...shapes.entries()].filter(([n]) => n.endsWith('/kernel')).map(([n, shape]) => ({ layer: n.slice(0, -'/kernel'.length), shape }));
-    const known = (field: string, names: string[] | undefined, allowed: { layer: string }[], what: string) => {
-      for (const n of names ?? []) {
-        if (!allowed.some((k) => k.layer === n)) throw new ValidationError(`${field}: ${n} is not ${what} of the source model (it has ${allowed.map((k) => k.layer).join(', ')})`);
-      }
-    };
-    if (config.kind === 'prune' || config.kind === 'sensitivity') {
-      const allowed = config.kind === 'prune' && config.method === 'structured' ? kernels.slice(0, -1) : kernels;
-      known('layers', config.layers, allowed, config.kind === 'prune' && config.method === 'structured' ? 'a prunable hidden layer' : 'a Dense or Conv2D layer');
-      if (config.kind === 'prune') known('layerSparsity', Object.keys(config.layerSparsity ?? {}), allowed, 'a prunable layer');
-    }
-    if (config.kind === 'factorize') {
-      const f = config;
-      const dense = kernels.filter((k) => k.shape.length === 2);
-      known('layers', f.layers, dense, 'a Dense layer');
-      known('ranks', Object.keys(f.ranks ?? {}), dense, 'a Dense layer');
-      for (const k of dense.filter((d) => (f.layers ?? dense.slice(0, -1).map((x) => x.layer)).includes(d.layer))) {
-        const r = f.ranks?.[k.layer] ?? f.rank;
-        const [m, n] = k.shape;
-        if (r !== undefined && r > Math.min(m, n)) throw new ValidationError(`rank: ${k.layer} is ${m}×${n}, so k must be at most ${Math.min(m, n)}, got ${r}`);
-      }
-    }
-    const parents: RunParent[] = [{ id: sourceId, role: 'source' }];
-    let baselineModelDir: string | undefined;
-    if (config.kind === 'score' && config.baselineRunId) {
-      const b = this.resolveRunField('baselineRunId', config.baselineRunId);
-      try {
-        baselineModelDir = this.modelDir(b);
-      } catch (e) {
-        throw new ValidationError(`baselineRunId: ${(e as Error).message}`);
-      }
-      parents.push({ id: b, role: 'baseline' });
-      config = { ...config, baselineRunId: b };
-    }
-    const manifestArt = this.store.artifacts(sourceId).find((a) => a.name === 'compression.json');
-    const sourceCompression = manifestArt ? JSON.parse(readFileSync(join(this.dataDir, manifestArt.path), 'utf8')) : undefined;
-    return {
-      config: { ...config, sourceRunId: sourceId, model: source.model ?? undefined },
-      parents,
-      sourceModelDir,
-      sourceCompression,
-      baselineModelDir,
-      originalModelDir: this.modelDir(this.lineageRoot(sourceId)),
-    };
+    if (run.status !== 'completed') throw new ValidationError(`${need.field}: run ${id} is ${run.status}; the ${need.role} must be completed`, need.field);
+    return id;
   }
 
   /** Follows 'source' links up to the uncompressed original. */
@@ -207,25 +157,8 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     try {
       return this.store.resolveRunId(idOrPrefix);
     } catch (e) {
-      throw new ValidationError(`${field}: ${(e as Error).message}`);
+      throw toAppError(e).forField(field);
     }
-  }
-
-  private resolveTeacher(config: DistillConfig | AeDistillConfig): string {
-    let id: string;
-    try {
-      id = this.store.resolveRunId(config.teacherRunId);
-    } catch (e) {
-      throw new ValidationError(`teacherRunId: ${(e as Error).message}`);
-    }
-    const t = this.store.getRun(id)!;
-    if (config.kind === 'ae-distill') {
-      if (t.kind !== 'autoencoder' || t.model !== 'conv') throw new ValidationError(`teacherRunId: run ${id} is a ${t.kind} run of ${t.model}; the teacher must be a conv autoencoder run`);
-    } else if (t.kind !== 'train' && t.kind !== 'distill') {
-      throw new ValidationError(`teacherRunId: run ${id} is a ${t.kind} run, not a trained classifier`);
-    }
-    if (t.status !== 'completed') throw new ValidationError(`teacherRunId: run ${id} is ${t.status}, a teacher must be completed`);
-    return id;
   }
 
   /** Starts a job at once, outside the queue (the CLI's way: one job, in the foreground). */
@@ -254,88 +187,76 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     return this.store.getRun(job.run.id)!;
   }
 
-  private kdSteps(o: KdRecipeOptions) {
-    const common = pickTrainingFields(o as Record<string, unknown>);
-    const distill = (teacherRunId: string) => ({
-      ...common,
-      kind: 'distill',
-      model: 'student',
-      temperature: o.temperature ?? KD_RECIPE_DEFAULTS.temperature,
-      alpha: o.alpha ?? KD_RECIPE_DEFAULTS.alpha,
-      teacherRunId,
-    });
-    const teacher = { ...common, kind: 'train', model: 'teacher' };
-    const alone = { ...common, kind: 'train', model: 'student' };
-    // Validate every step up front, so a bad alpha fails before the teacher trains.
-    parseJobConfig(distill('pending'));
-    this.prepare(teacher);
-    return { teacher, distill, alone };
-  }
-
   /**
-   * The seed's experiment, in the foreground: teacher CNN, student MLP
-   * distilled from it, and the same student trained alone. Stops at the
-   * first step that does not complete.
+   * Validates a recipe's options and every step's config before any step
+   * runs: a bad alpha fails before the teacher trains, a bad third step
+   * before the first is pruned.
    */
-  async runKdRecipe(o: KdRecipeOptions, onStart?: (run: Run, step: string) => void): Promise<Run[]> {
-    const steps = this.kdSteps(o);
-    const runs: Run[] = [];
-    const teacher = await this.runJob(steps.teacher, 'kd: teacher', (r) => onStart?.(r, 'teacher'));
-    runs.push(teacher);
-    if (teacher.status !== 'completed') return runs;
-    const student = await this.runJob(steps.distill(teacher.id), 'kd: student with teacher', (r) => onStart?.(r, 'student with teacher'));
-    runs.push(student);
-    if (student.status !== 'completed') return runs;
-    runs.push(await this.runJob(steps.alone, 'kd: student alone', (r) => onStart?.(r, 'student alone')));
-    return runs;
-  }
-
-  /**
-   * The kd recipe through the queue (the app's way): returns the queued
-   * teacher run at once; the two students are queued when it completes.
-   */
-  enqueueKdRecipe(o: KdRecipeOptions): Run {
-    const steps = this.kdSteps(o);
-    const teacher = this.enqueueJob(steps.teacher, 'kd: teacher');
-    void teacher.finished.then((state) => {
-      if (state.status !== 'completed') return;
-      try {
-        this.enqueueJob(steps.distill(teacher.run.id), 'kd: student with teacher');
-        this.enqueueJob(steps.alone, 'kd: student alone');
-      } catch (e) {
-        process.emitWarning(`kd recipe: could not queue the students of ${teacher.run.id}: ${(e as Error).message}`);
-      }
-    });
-    return teacher.run;
-  }
-
-  /**
-   * A compression pipeline: each step takes the previous step's run as its
-   * source (the first takes `sourceRunId`), each a run of its own. All steps
-   * are validated before the first starts; a step that does not complete ends it.
-   */
-  async runPipeline(sourceRunId: string, steps: Record<string, unknown>[], common: Record<string, unknown>, onStart?: (run: Run, step: string) => void): Promise<Run[]> {
-    if (steps.length === 0) throw new ValidationError('steps: give at least one step');
+  planRecipe(recipe: string, options: unknown): PlannedRecipe {
+    if (!isRecipe(recipe)) throw new ValidationError(`recipe: "${recipe}" is not a recipe (${RECIPE_IDS.join(', ')})`, 'recipe');
+    const def = RECIPES[recipe];
+    const parsed = def.schema.safeParse(options ?? {});
+    if (!parsed.success) throw zodToValidation(parsed.error);
+    const o = parsed.data as never;
+    const steps = (def.steps as (o: never) => RecipeStep[])(o);
+    const placeholders = steps.map(() => 'pending');
     steps.forEach((st, i) => {
-      if (!(COMPRESSION_KINDS as readonly string[]).includes(String(st.kind))) throw new ValidationError(`steps.${i}: "${String(st.kind)}" is not a compression step (${COMPRESSION_KINDS.join(', ')})`);
-      if ((st.kind === 'score' || st.kind === 'sensitivity') && i < steps.length - 1) throw new ValidationError(`steps.${i}: ${String(st.kind)} makes no model, so it can only be the last step`);
+      const prefix = def.stepError?.(i, st, o);
       try {
-        parseJobConfig({ ...common, ...st, sourceRunId: 'pending' });
+        // Steps that start from given runs are checked against them; later ones by schema only.
+        if (!st.after?.length) this.prepare(st.config(placeholders));
+        else parseJobConfig(st.config(placeholders));
       } catch (e) {
-        throw new ValidationError(`steps.${i} (${String(st.kind)}): ${(e as Error).message}`);
+        throw prefix ? new ValidationError(`${prefix}: ${(e as Error).message}`, prefix.split(' ')[0]) : e;
       }
     });
-    this.prepare({ ...common, ...steps[0], sourceRunId });
+    return { recipe, steps, title: (def.title as (o: never) => string)(o) };
+  }
+
+  /**
+   * Runs a recipe in the foreground (the CLI's way), step by step. A step
+   * whose prerequisites did not complete is skipped; resolves with the runs made.
+   */
+  async runRecipe(recipe: string, options: unknown, onStart?: (run: Run, step: string) => void): Promise<Run[]> {
+    const plan = this.planRecipe(recipe, options);
+    const ids: string[] = [];
     const runs: Run[] = [];
-    let source = sourceRunId;
-    for (const [i, st] of steps.entries()) {
-      const label = `${i + 1}/${steps.length} ${String(st.kind)}`;
-      const r = await this.runJob({ ...common, ...st, sourceRunId: source }, `pipeline ${label}`, (run) => onStart?.(run, label));
+    for (const st of plan.steps) {
+      if (!(st.after ?? []).every((i) => runs[i]?.status === 'completed')) break;
+      const r = await this.runJob(st.config(ids), `${plan.recipe}: ${st.label}`, (run) => onStart?.(run, st.label));
+      ids.push(r.id);
       runs.push(r);
-      if (r.status !== 'completed') break;
-      source = r.id;
     }
     return runs;
+  }
+
+  /**
+   * A recipe through the queue (the app's way): queues the steps that need
+   * nothing, and each later step once its prerequisites complete. Returns
+   * the first queued run.
+   */
+  enqueueRecipe(recipe: string, options: unknown): Run {
+    const plan = this.planRecipe(recipe, options);
+    const ids: (string | undefined)[] = plan.steps.map(() => undefined);
+    const status: (string | undefined)[] = plan.steps.map(() => undefined);
+    const queueReady = () => {
+      plan.steps.forEach((st, i) => {
+        if (ids[i] || !(st.after ?? []).every((j) => status[j] === 'completed')) return;
+        try {
+          const job = this.enqueueJob(st.config(ids as string[]), `${plan.recipe}: ${st.label}`);
+          ids[i] = job.run.id;
+          void job.finished.then((f) => {
+            status[i] = f.status;
+            if (f.status === 'completed') queueReady();
+          });
+        } catch (e) {
+          ids[i] = 'failed';
+          process.emitWarning(`${plan.recipe}: could not queue "${st.label}": ${(e as Error).message}`);
+        }
+      });
+    };
+    queueReady();
+    return this.store.getRun(ids.find((x): x is string => !!x && x !== 'failed')!)!;
   }
 
   /** Cancels a running job, or withdraws a queued one. */
@@ -374,7 +295,7 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
   deleteRuns(ids: string[]): string[] {
     const resolved = ids.map((i) => this.store.resolveRunId(i));
     const busy = resolved.filter((i) => ['running', 'queued'].includes(this.store.getRun(i)!.status));
-    if (busy.length) throw new ValidationError(`ids: run(s) ${busy.join(', ')} are still queued or running; cancel them first`);
+    if (busy.length) throw new ConflictError(`ids: run(s) ${busy.join(', ')} are still queued or running; cancel them first`, 'ids');
     for (const id of resolved) {
       this.store.deleteRun(id);
       rmSync(runDir(this.dataDir, id), { recursive: true, force: true });
@@ -397,7 +318,7 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
   getArtifact(runId: string, artifactId: number): { name: string; mime: string; dataUrl: string } {
     const id = this.store.resolveRunId(runId);
     const a = this.store.artifacts(id).find((x) => x.id === artifactId);
-    if (!a) throw new ValidationError(`artifactId: run ${id} has no artifact ${artifactId}`);
+    if (!a) throw new NotFoundError(`artifactId: run ${id} has no artifact ${artifactId}`);
     if (a.size > MAX_INLINE_ARTIFACT) throw new ValidationError(`artifactId: ${a.name} is ${a.size} bytes, too large to show (limit ${MAX_INLINE_ARTIFACT})`);
     const mime = a.name.endsWith('.png') ? 'image/png' : a.name.endsWith('.json') ? 'application/json' : 'application/octet-stream';
     const file = resolve(this.dataDir, a.path);

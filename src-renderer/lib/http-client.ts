@@ -2,14 +2,16 @@
 // as server-sent events. Authenticated by the cookie serve mode set when the
 // page was opened with its token.
 import { API_INPUTS, type ApiEvent, type ApiMethod, type DistilleryApi } from '../../src-main/contract/api.js';
+import { AppError, type ErrorBody } from '../../src-main/contract/errors.js';
 
-export class HttpApiError extends Error {
+/** An API error with its code (from the body) and the HTTP status it came with. */
+export class HttpApiError extends AppError {
   constructor(
-    readonly code: string,
-    message: string,
+    body: Partial<ErrorBody> | undefined,
     readonly status: number,
   ) {
-    super(message);
+    const e = AppError.fromBody(body, `HTTP ${status}`);
+    super(e.code, e.message, { field: e.field, candidates: e.candidates });
   }
 }
 
@@ -22,7 +24,7 @@ export function createHttpClient(base = '', fetchFn: typeof fetch = (...a) => fe
       body: JSON.stringify(input ?? {}),
     });
     const body = await res.json().catch(() => null);
-    if (!res.ok) throw new HttpApiError(body?.error?.code ?? 'internal', body?.error?.message ?? `HTTP ${res.status}`, res.status);
+    if (!res.ok) throw new HttpApiError(body?.error, res.status);
     return body;
   };
   const methods = Object.keys(API_INPUTS) as ApiMethod[];
