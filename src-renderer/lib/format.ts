@@ -23,3 +23,6 @@ export function modelLabel(run: Run): string {
   if (run.kind === 'distill') return `${run.model} ← ${run.parents.find((p) => p.role === 'teacher')?.id ?? '?'}`;
   return run.model ?? '';
 }
+
+/** A metric or summary key as a label: "test_accuracy" → "test acc". */
+export const metricLabel = (n: string) => n.replace(/_/g, ' ').replace('accuracy', 'acc');

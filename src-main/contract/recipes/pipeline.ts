@@ -7,6 +7,9 @@ import { defineRecipe, type RecipeStep } from './recipe.js';
 /** The shared data fields of a compression chain (the steps' own fields come per step). */
 const { model: _model, ...chainFields } = sourceFields;
 
+/** Fields a pipeline step takes from the chain rather than from its own form. */
+export const CHAIN_FIELDS = Object.keys(sourceFields);
+
 /** Compression kinds a pipeline step may be. */
 export const PIPELINE_KINDS = Object.values(KINDS).filter((k) => k.group === 'compress').map((k) => k.kind);
 
@@ -59,6 +62,7 @@ export const pipeline = defineRecipe({
   label: 'Compression pipeline',
   help: 'A chain of compression steps, each a run of its own taking the previous one as its source. All steps are checked before the first starts.',
   schema: z.object({ ...chainFields, steps: stepsField }),
+  needs: [{ field: 'sourceRunId', role: 'source', leaves: 'classifier' }],
   flags: { sourceRunId: 'source' },
   parse: { steps: parseStepSpec },
   title: () => 'Pipeline',
@@ -77,6 +81,7 @@ export const deepCompression = defineRecipe({
     finetuneEpochs: z.number().int().min(0).max(100).meta({ title: 'Fine-tuning epochs', description: 'Fine-tuning after pruning.' }).default(2),
     bits: z.number().int().min(2, 'must be from 2 to 8').max(8, 'must be from 2 to 8').meta({ title: 'Bits', description: 'Quantization bits (Han et al. use 6 for LeNet).' }).default(6),
   }),
+  needs: [{ field: 'sourceRunId', role: 'source', leaves: 'classifier' }],
   flags: { sourceRunId: 'source' },
   title: () => 'Deep Compression',
   steps: (o) => {

@@ -3,6 +3,7 @@
 // every recipe the same way: all steps validated first, each step started
 // when the steps it depends on have completed.
 import type { z } from 'zod';
+import type { RunNeed } from '../kinds/kind.js';
 
 export interface RecipeStep {
   /** Shown in progress output and as the run's name ("<recipe>: <label>"). */
@@ -18,6 +19,8 @@ export interface RecipeDef<R extends string = string, S extends z.ZodObject = z.
   label: string;
   help: string;
   schema: S;
+  /** Option fields that name runs (pickers in the form). */
+  needs?: RunNeed[];
   steps: (o: z.infer<S>) => RecipeStep[];
   /** Title of the results table. */
   title: (o: z.infer<S>) => string;

@@ -1,0 +1,34 @@
+// The run view's panels, in display order. A panel is one component and a
+// predicate on the run; adding one is a file in this folder and a row here.
+import type { Component } from 'svelte';
+import type { RunViewState } from '../../lib/run-view.svelte.js';
+import ConfigPanel from './ConfigPanel.svelte';
+import CurvesPanel from './CurvesPanel.svelte';
+import LogPanel from './LogPanel.svelte';
+import NotesPanel from './NotesPanel.svelte';
+import ProgressPanel from './ProgressPanel.svelte';
+import ResultsPanel from './ResultsPanel.svelte';
+import SoftenPanel from './SoftenPanel.svelte';
+import SummaryPanel from './SummaryPanel.svelte';
+
+export interface RunPanel {
+  id: string;
+  component: Component<{ view: RunViewState }>;
+  /** Shown only when this holds for the run. */
+  applies: (v: RunViewState) => boolean;
+  /** Takes the full width (else half, two panels a row). */
+  wide?: boolean;
+}
+
+const hasMetrics = (v: RunViewState) => v.metrics.some((m) => m.scope !== 'final');
+
+export const RUN_PANELS: RunPanel[] = [
+  { id: 'progress', component: ProgressPanel, applies: (v) => v.live || !!v.progress, wide: true },
+  { id: 'curves', component: CurvesPanel, applies: (v) => v.live || hasMetrics(v), wide: true },
+  { id: 'results', component: ResultsPanel, applies: (v) => v.metrics.some((m) => m.scope === 'final') || v.artifacts.some((a) => a.kind === 'image' || a.name === 'latent/usage.json'), wide: true },
+  { id: 'soften', component: SoftenPanel, applies: (v) => v.leaves === 'classifier' && v.run?.status === 'completed', wide: true },
+  { id: 'summary', component: SummaryPanel, applies: () => true },
+  { id: 'config', component: ConfigPanel, applies: () => true },
+  { id: 'notes', component: NotesPanel, applies: () => true },
+  { id: 'log', component: LogPanel, applies: () => true },
+];
