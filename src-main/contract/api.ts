@@ -176,3 +176,51 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 }
+
+// ---- Compare (src-main/compare, src-main/report) --------------------------
+
+/** Which x a comparison chart plots a metric against. */
+export type CompareXAxis = 'step' | 'epoch' | 'time';
+
+/** One run's metric, downsampled for a chart (see src-main/compare/downsample.ts). */
+export interface CompareSeries {
+  runId: string;
+  name: string;
+  scope: MetricRow['scope'];
+  xAxis: CompareXAxis;
+  x: number[];
+  y: number[];
+  /** Points stored before downsampling. */
+  points: number;
+}
+
+/**
+ * A model's size and speed, shown side by side in comparisons. Sizes are in
+ * bytes; MicroNet storage is in 32-bit (or 16-bit) parameter units and its
+ * score is against the seed teacher at 32 bits. Null where not computable
+ * (MicroNet needs a Dense/Conv2D chain) or not measured yet (latency).
+ */
+export interface SizeCard {
+  params: number;
+  nonzeroParams: number;
+  float32Bytes: number;
+  storedBytes: number;
+  micronetStorageFp32: number | null;
+  micronetStorageFp16: number | null;
+  micronetOpsMult: number | null;
+  micronetOpsAdd: number | null;
+  micronetScore: number | null;
+  /** Milliseconds per image at batch 1 and at batch 64 (batch time / 64). */
+  latencyB1Ms: number | null;
+  latencyB64Ms: number | null;
+  latencyBackend: string | null;
+  latencyMeasuredAt: string | null;
+  /** True when latency was measured after the run (on first open), not by the job. */
+  latencyLater: boolean;
+}
+
+// Declaration merging: adds the size card to Run without touching its declaration above.
+export interface Run {
+  /** Present once the size card was computed (store.setSizeCard). */
+  sizeCard?: SizeCard;
+}
