@@ -70,14 +70,15 @@ interface Axis {
   log: boolean;
 }
 
-function axisOf(values: number[], log: boolean): Axis {
-  const v = values.filter((x) => Number.isFinite(x) && (!log || x > 0));
+/** The axis range of `values` (log10 units on a log axis), widened by `pad` of its span on each side so marks clear the frame. */
+function axisOf(values: number[], log: boolean, pad = 0): Axis {
+  const v = values.filter((x) => Number.isFinite(x) && (!log || x > 0)).map((x) => (log ? Math.log10(x) : x));
   if (v.length === 0) return { lo: 0, hi: 1, log };
-  let lo = Math.min(...v);
-  let hi = Math.max(...v);
-  if (log) return { lo: Math.log10(lo), hi: lo === hi ? Math.log10(lo) + 1 : Math.log10(hi), log };
-  if (lo === hi) (lo -= Math.abs(lo) * 0.1 || 1), (hi += Math.abs(hi) * 0.1 || 1);
-  return { lo, hi, log };
+  let lo = v.reduce((a, b) => Math.min(a, b));
+  let hi = v.reduce((a, b) => Math.max(a, b));
+  if (lo === hi) (lo -= log ? 0.5 : Math.abs(lo) * 0.1 || 1), (hi += log ? 0.5 : Math.abs(hi) * 0.1 || 1);
+  const span = hi - lo;
+  return { lo: lo - pad * span, hi: hi + pad * span, log };
 }
 
 const tv = (a: Axis, v: number) => (a.log ? Math.log10(v) : v);
@@ -118,7 +119,7 @@ function frame(c: { title?: string; xLabel?: string; yLabel?: string; width?: nu
 export function lineChartSvg(c: LineChart): string {
   const log = !!c.logY;
   const xa = axisOf(c.series.flatMap((s) => s.x), false);
-  const ya = axisOf(c.series.flatMap((s) => s.y), log);
+  const ya = axisOf(c.series.flatMap((s) => s.y), log, 0.03);
   const f = frame(c, xa, ya);
   c.series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length];
@@ -139,8 +140,8 @@ export function lineChartSvg(c: LineChart): string {
 
 export function scatterChartSvg(c: ScatterChart): string {
   const ok = c.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!c.logX || p.x > 0) && (!c.logY || p.y > 0));
-  const xa = axisOf(ok.map((p) => p.x), !!c.logX);
-  const ya = axisOf(ok.map((p) => p.y), !!c.logY);
+  const xa = axisOf(ok.map((p) => p.x), !!c.logX, 0.06);
+  const ya = axisOf(ok.map((p) => p.y), !!c.logY, 0.06);
   const f = frame(c, xa, ya);
   const front = ok.filter((p) => p.highlight).sort((a, b) => a.x - b.x);
   if (front.length > 1) f.parts.push(`<polyline fill="none" stroke="${PALETTE[1]}" stroke-dasharray="4 3" points="${front.map((p) => `${f.px(p.x).toFixed(1)},${f.py(p.y).toFixed(1)}`).join(' ')}"/>`);
