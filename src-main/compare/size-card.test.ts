@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { initBackend } from '../ml/engine/backend.js';
 import { quantizeTensor, writeQuantFile } from '../ml/compress/quantize.js';
 import { saveModel } from '../ml/models/model-io.js';
-import { computeSizeCard, countSavedWeights, measureLatency, runModelFiles, sizeCardForRunDir, teacherBaseline, timeMedian } from './size-card.js';
+import type { SizeCard } from '../contract/api.js';
+import { computeSizeCard, countSavedWeights, measureLatency, refreshSizeCard, runModelFiles, sizeCardForRunDir, teacherBaseline, timeMedian } from './size-card.js';
 
 await initBackend('cpu');
 
@@ -148,4 +149,21 @@ test('latency: warm-up calls are not timed, the median is taken, per image at ba
   assert.equal(l.backend, 'cpu');
   assert.ok(l.b1Ms > 0 && Number.isFinite(l.b1Ms));
   assert.ok(l.b64Ms > 0 && Number.isFinite(l.b64Ms));
+});
+
+test('refreshSizeCard stores the card, with latency marked as measured later', async () => {
+  const runDir = mkdtempSync(join(tmpdir(), 'distillery-card-'));
+  const t = tinyModel();
+  await saveModel(t, join(runDir, 'model'));
+  t.dispose();
+  const stored: [string, SizeCard][] = [];
+  const card = (await refreshSizeCard({ setSizeCard: (id, c) => stored.push([id, c]) }, 'ab', runDir, { latency: true, repeats: 2 }))!;
+  assert.equal(stored.length, 1);
+  assert.equal(stored[0][0], 'ab');
+  assert.deepEqual(stored[0][1], card);
+  assert.equal(card.params, 23);
+  assert.equal(card.latencyLater, true);
+  assert.equal(card.latencyBackend, 'cpu');
+  assert.ok(card.latencyB1Ms! > 0 && card.latencyMeasuredAt);
+  assert.equal(await refreshSizeCard({ setSizeCard: () => assert.fail('no model, nothing stored') }, 'cd', mkdtempSync(join(tmpdir(), 'distillery-card-'))), null);
 });

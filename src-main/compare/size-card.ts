@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SizeCard } from '../contract/api.js';
+import type { Store } from '../db/store.js';
 import type { CompressionManifest } from '../jobs/compress-jobs.js';
 import { toChain, type Chain } from '../ml/compress/chain.js';
 import { micronetCost, micronetScore, type Cost } from '../ml/compress/micronet.js';
@@ -189,4 +190,21 @@ export async function measureLatency(modelOrDir: tf.LayersModel | string, opts: 
 /** The card with a latency measurement filled in. */
 export function withLatency(card: SizeCard, l: Latency, later: boolean): SizeCard {
   return { ...card, latencyB1Ms: l.b1Ms, latencyB64Ms: l.b64Ms, latencyBackend: l.backend, latencyMeasuredAt: l.measuredAt, latencyLater: later };
+}
+
+/**
+ * Computes a run's size card from its folder and stores it; with `latency`,
+ * also times the main model (on the current tfjs backend; the caller
+ * initializes it). `later` marks a measurement taken after the run (e.g. when
+ * a finished run is first opened) rather than by its job. Returns the card,
+ * or null when the run saved no model.
+ */
+export async function refreshSizeCard(store: Pick<Store, 'setSizeCard'>, runId: string, runDir: string, opts: { latency?: boolean; later?: boolean; repeats?: number } = {}): Promise<SizeCard | null> {
+  const files = runModelFiles(runDir);
+  if (!files) return null;
+  let card = await computeSizeCard(files);
+  // A model in parts is timed end to end by its job, if at all; here only single models.
+  if (opts.latency && files.modelDirs.length === 1) card = withLatency(card, await measureLatency(files.modelDirs[0], { repeats: opts.repeats }), opts.later ?? true);
+  store.setSizeCard(runId, card);
+  return card;
 }

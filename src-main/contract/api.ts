@@ -224,3 +224,34 @@ export interface Run {
   /** Present once the size card was computed (store.setSizeCard). */
   sizeCard?: SizeCard;
 }
+
+/** Input of a comparison (src-main/compare/compare.ts compareRuns). Not yet in API_INPUTS. */
+export const CompareInput = z
+  .object({
+    ids: z.array(RunId).min(1, 'select at least one run').max(100, 'compare at most 100 runs'),
+    baseline: RunId.optional(),
+    metrics: z.array(z.string().min(1).max(200)).max(500).optional(),
+    scopes: z.array(z.enum(['batch', 'epoch', 'final'])).min(1).optional(),
+    lastN: z.number().int().min(1, 'must be at least 1').max(100000).optional(),
+    allConfig: z.boolean().optional(),
+  })
+  .strict();
+
+/** Input of Store.metricsForCompare (chart series). */
+export const CompareSeriesInput = z
+  .object({
+    ids: z.array(RunId).min(1, 'select at least one run').max(100, 'compare at most 100 runs'),
+    names: z.array(z.string().min(1).max(200)).max(500).default([]),
+    scope: z.enum(['batch', 'epoch', 'final']).default('epoch'),
+    xAxis: z.enum(['step', 'epoch', 'time']).default('step'),
+    budget: z.number().int().min(2, 'must be at least 2').max(10000, 'must be at most 10000').default(500),
+  })
+  .strict();
+
+/** Input of a comparison export: the HTML report or the CSV of the runs. */
+export const CompareExportInput = CompareInput.extend({
+  format: z.enum(['html', 'csv']),
+  title: z.string().max(200).optional(),
+  /** Charts in the HTML report: these metrics' series (scope, x axis, budget as in CompareSeriesInput). */
+  charts: CompareSeriesInput.omit({ ids: true }).optional(),
+}).strict();
