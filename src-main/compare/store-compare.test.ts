@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SizeCard } from '../contract/api.js';
 import type { JobEvent } from '../contract/jobs.js';
+import Database from 'better-sqlite3';
+import { loadMigrations, migrate } from '../db/migrate.js';
 import { Store } from '../db/store.js';
 
 const config = { kind: 'train', model: 'student', dataset: 'mnist', epochs: 1, batchSize: 64, learningRate: 0.001, seed: 1, dataParallel: false } as const;
@@ -76,5 +78,20 @@ test('the size card is stored and read back with the run; latency can be set lat
   assert.deepEqual(store.getRun(run.id)!.sizeCard, { ...card, latencyB1Ms: 0.5, latencyB64Ms: 0.05, latencyBackend: 'cpu', latencyMeasuredAt: '2026-01-01T00:00:00.000Z', latencyLater: true });
   assert.equal(store.listRuns()[0].sizeCard?.storedBytes, 53429);
   assert.equal(store.db.pragma('user_version', { simple: true }), 3);
+  store.close();
+});
+
+test('migration 0003 keeps existing runs, which have no size card until one is set', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'distillery-cmp-'));
+  const db = new Database(join(dir, 'distillery.db'));
+  migrate(db, loadMigrations().slice(0, 2));
+  db.prepare(`INSERT INTO runs (id, kind, status, config, created_at) VALUES ('abcd', 'train', 'completed', '{}', '2026-01-01T00:00:00Z')`).run();
+  db.close();
+  const store = new Store(dir);
+  assert.equal(store.db.pragma('user_version', { simple: true }), 3);
+  const run = store.getRun('abcd')!;
+  assert.equal(run.kind, 'train');
+  assert.equal('sizeCard' in run, false);
+  assert.deepEqual(store.metricsForCompare(['abcd'], ['a', 'a'], {}), []);
   store.close();
 });

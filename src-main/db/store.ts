@@ -292,7 +292,7 @@ export class Store {
     const stmt = this.db.prepare(`SELECT ${col}, value FROM metrics WHERE run_id = ? AND scope = ? AND name = ? ORDER BY step, rowid`).raw(true);
     const out: CompareSeries[] = [];
     for (const runId of runIds) {
-      for (const name of names.length ? names : (namesOf.all(runId, scope) as string[])) {
+      for (const name of names.length ? [...new Set(names)] : (namesOf.all(runId, scope) as string[])) {
         const rows = stmt.all(runId, scope, name) as [number, number][];
         const n = rows.length;
         if (n === 0) continue;
