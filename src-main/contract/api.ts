@@ -170,3 +170,82 @@ export type ApiEvent =
 export interface ApiErrorBody {
   error: import('./errors.js').ErrorBody;
 }
+
+// ---- Compare (src-main/compare, src-main/report) --------------------------
+
+/** Which x a comparison chart plots a metric against. */
+export type CompareXAxis = 'step' | 'epoch' | 'time';
+
+/** One run's metric, downsampled for a chart (see src-main/compare/downsample.ts). */
+export interface CompareSeries {
+  runId: string;
+  name: string;
+  scope: MetricRow['scope'];
+  xAxis: CompareXAxis;
+  x: number[];
+  y: number[];
+  /** Points stored before downsampling. */
+  points: number;
+}
+
+/**
+ * A model's size and speed, shown side by side in comparisons. Sizes are in
+ * bytes; MicroNet storage is in 32-bit (or 16-bit) parameter units and its
+ * score is against the seed teacher at 32 bits. Null where not computable
+ * (MicroNet needs a Dense/Conv2D chain) or not measured yet (latency).
+ */
+export interface SizeCard {
+  params: number;
+  nonzeroParams: number;
+  float32Bytes: number;
+  storedBytes: number;
+  micronetStorageFp32: number | null;
+  micronetStorageFp16: number | null;
+  micronetOpsMult: number | null;
+  micronetOpsAdd: number | null;
+  micronetScore: number | null;
+  /** Milliseconds per image at batch 1 and at batch 64 (batch time / 64). */
+  latencyB1Ms: number | null;
+  latencyB64Ms: number | null;
+  latencyBackend: string | null;
+  latencyMeasuredAt: string | null;
+  /** True when latency was measured after the run (on first open), not by the job. */
+  latencyLater: boolean;
+}
+
+// Declaration merging: adds the size card to Run without touching its declaration above.
+export interface Run {
+  /** Present once the size card was computed (store.setSizeCard). */
+  sizeCard?: SizeCard;
+}
+
+/** Input of a comparison (src-main/compare/compare.ts compareRuns). Not yet in API_INPUTS. */
+export const CompareInput = z
+  .object({
+    ids: z.array(RunId).min(1, 'select at least one run').max(100, 'compare at most 100 runs'),
+    baseline: RunId.optional(),
+    metrics: z.array(z.string().min(1).max(200)).max(500).optional(),
+    scopes: z.array(z.enum(['batch', 'epoch', 'final'])).min(1).optional(),
+    lastN: z.number().int().min(1, 'must be at least 1').max(100000).optional(),
+    allConfig: z.boolean().optional(),
+  })
+  .strict();
+
+/** Input of Store.metricsForCompare (chart series). */
+export const CompareSeriesInput = z
+  .object({
+    ids: z.array(RunId).min(1, 'select at least one run').max(100, 'compare at most 100 runs'),
+    names: z.array(z.string().min(1).max(200)).max(500).default([]),
+    scope: z.enum(['batch', 'epoch', 'final']).default('epoch'),
+    xAxis: z.enum(['step', 'epoch', 'time']).default('step'),
+    budget: z.number().int().min(2, 'must be at least 2').max(10000, 'must be at most 10000').default(500),
+  })
+  .strict();
+
+/** Input of a comparison export: the HTML report or the CSV of the runs. */
+export const CompareExportInput = CompareInput.extend({
+  format: z.enum(['html', 'csv']),
+  title: z.string().max(200).optional(),
+  /** Charts in the HTML report: these metrics' series (scope, x axis, budget as in CompareSeriesInput). */
+  charts: CompareSeriesInput.omit({ ids: true }).optional(),
+}).strict();

@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUN_STATUSES, type ArtifactRow, type LogRow, type MetricRow, type Run, type RunParent, type RunStatus } from '../contract/api.js';
+import type { CompareSeries, CompareXAxis, SizeCard } from '../contract/api.js';
+import { downsample } from '../compare/downsample.js';
 import type { JobConfig, JobEvent, Summary } from '../contract/jobs.js';
 import { migrate } from './migrate.js';
 import { AmbiguousIdError, NotFoundError } from '../contract/errors.js';
@@ -32,6 +34,21 @@ interface RunRecord {
   summary: string;
   tags: string;
   note: string;
+  // Size card (migration 0003); NULL until computed.
+  params?: number | null;
+  nonzero_params?: number | null;
+  float32_bytes?: number | null;
+  stored_bytes?: number | null;
+  micronet_storage_fp32?: number | null;
+  micronet_storage_fp16?: number | null;
+  micronet_ops_mult?: number | null;
+  micronet_ops_add?: number | null;
+  micronet_score?: number | null;
+  latency_b1_ms?: number | null;
+  latency_b64_ms?: number | null;
+  latency_backend?: string | null;
+  latency_measured_at?: string | null;
+  latency_later?: number | null;
 }
 
 const now = () => new Date().toISOString();
@@ -230,6 +247,111 @@ export class Store {
       note: r.note,
       parents,
       children,
+      ...(r.params != null ? { sizeCard: sizeCardOf(r) } : {}),
     };
   }
+
+  // ---- Compare (size card, chart series); see src-main/compare -----------
+
+  /** Writes a run's size card (all of it, latency included). */
+  setSizeCard(runId: string, card: SizeCard): void {
+    this.db
+      .prepare(
+        `UPDATE runs SET params=?, nonzero_params=?, float32_bytes=?, stored_bytes=?, micronet_storage_fp32=?, micronet_storage_fp16=?,
+           micronet_ops_mult=?, micronet_ops_add=?, micronet_score=?, latency_b1_ms=?, latency_b64_ms=?, latency_backend=?,
+           latency_measured_at=?, latency_later=? WHERE id=?`,
+      )
+      .run(
+        card.params, card.nonzeroParams, card.float32Bytes, card.storedBytes, card.micronetStorageFp32, card.micronetStorageFp16,
+        card.micronetOpsMult, card.micronetOpsAdd, card.micronetScore, card.latencyB1Ms, card.latencyB64Ms, card.latencyBackend,
+        card.latencyMeasuredAt, card.latencyLater ? 1 : 0, runId,
+      );
+  }
+
+  /** Writes only the latency part of the size card (measured later, on first open). */
+  setLatency(runId: string, l: { b1Ms: number; b64Ms: number; backend: string; measuredAt?: string; later: boolean }): void {
+    this.db
+      .prepare(`UPDATE runs SET latency_b1_ms=?, latency_b64_ms=?, latency_backend=?, latency_measured_at=?, latency_later=? WHERE id=?`)
+      .run(l.b1Ms, l.b64Ms, l.backend, l.measuredAt ?? now(), l.later ? 1 : 0, runId);
+  }
+
+  /**
+   * Metric series of several runs, each downsampled to `budget` buckets of
+   * first/min/max/last (compare/downsample.ts). `names` empty means every
+   * metric of that scope. Each series is one indexed range scan (run, scope,
+   * name, step) of two raw columns, bucketed in JS.
+   */
+  metricsForCompare(
+    runIds: string[],
+    names: string[],
+    opts: { scope?: MetricRow['scope']; xAxis?: CompareXAxis; budget?: number } = {},
+  ): CompareSeries[] {
+    const scope = opts.scope ?? 'epoch';
+    const xAxis = opts.xAxis ?? 'step';
+    const budget = opts.budget ?? 500;
+    const col = xAxis === 'step' ? 'step' : xAxis === 'epoch' ? 'epoch' : 't';
+    const namesOf = this.db.prepare(`SELECT DISTINCT name FROM metrics WHERE run_id = ? AND scope = ? ORDER BY name`).pluck(true);
+    // Two columns per row and no name column: materializing the rows is most of the cost.
+    const stmt = this.db.prepare(`SELECT ${col}, value FROM metrics WHERE run_id = ? AND scope = ? AND name = ? ORDER BY step, rowid`).raw(true);
+    const out: CompareSeries[] = [];
+    for (const runId of runIds) {
+      for (const name of names.length ? [...new Set(names)] : (namesOf.all(runId, scope) as string[])) {
+        const rows = stmt.all(runId, scope, name) as [number, number][];
+        const n = rows.length;
+        if (n === 0) continue;
+        let x = new Float64Array(n);
+        let y = new Float64Array(n);
+        let sorted = true;
+        for (let i = 0; i < n; i++) {
+          x[i] = rows[i][0];
+          y[i] = rows[i][1];
+          if (i > 0 && x[i] < x[i - 1]) sorted = false;
+        }
+        if (!sorted) {
+          // Time can step back across a resumed run; order by x, keeping step order among equals.
+          const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b] || a - b);
+          const [sx, sy] = [x, y];
+          x = Float64Array.from(idx, (i) => sx[i]);
+          y = Float64Array.from(idx, (i) => sy[i]);
+        }
+        const d = downsample(x, y, budget);
+        out.push({ runId, name, scope, xAxis, x: d.x, y: d.y, points: n });
+      }
+    }
+    return out;
+  }
+
+  /** Every value of each metric of a run in one scope, in step order (for reducers). */
+  metricValues(runId: string, scope: MetricRow['scope']): Map<string, number[]> {
+    const rows = this.db
+      .prepare(`SELECT name, value FROM metrics WHERE run_id = ? AND scope = ? ORDER BY name, step, rowid`)
+      .raw(true)
+      .all(runId, scope) as [string, number][];
+    const out = new Map<string, number[]>();
+    for (const [name, value] of rows) {
+      let v = out.get(name);
+      if (!v) out.set(name, (v = []));
+      v.push(value);
+    }
+    return out;
+  }
+}
+
+function sizeCardOf(r: RunRecord): SizeCard {
+  return {
+    params: r.params!,
+    nonzeroParams: r.nonzero_params ?? r.params!,
+    float32Bytes: r.float32_bytes ?? 0,
+    storedBytes: r.stored_bytes ?? 0,
+    micronetStorageFp32: r.micronet_storage_fp32 ?? null,
+    micronetStorageFp16: r.micronet_storage_fp16 ?? null,
+    micronetOpsMult: r.micronet_ops_mult ?? null,
+    micronetOpsAdd: r.micronet_ops_add ?? null,
+    micronetScore: r.micronet_score ?? null,
+    latencyB1Ms: r.latency_b1_ms ?? null,
+    latencyB64Ms: r.latency_b64_ms ?? null,
+    latencyBackend: r.latency_backend ?? null,
+    latencyMeasuredAt: r.latency_measured_at ?? null,
+    latencyLater: r.latency_later === 1,
+  };
 }
