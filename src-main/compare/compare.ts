@@ -6,70 +6,12 @@ import type { CompareSeries, MetricRow, Run, SizeCard } from '../contract/api.js
 import type { Store } from '../db/store.js';
 import { runsToCsv } from '../report/csv.js';
 import type { Report, ReportBlock } from '../report/html.js';
-import { configDiff, type ConfigDiffRow } from './config-diff.js';
-import { paretoFront } from './pareto.js';
-import { reduceSeries, type Reduced } from './reducers.js';
+import { configDiff } from '../contract/analysis/config-diff.js';
+import { paretoFront } from '../contract/analysis/pareto.js';
+import { reduceSeries } from '../contract/analysis/reducers.js';
+import { SUMMARY_NUMBERS, type CompareOptions, type Comparison, type MetricComparison, type SummaryNumber, type SummaryRow } from '../contract/analysis/comparison.js';
 
-export interface CompareOptions {
-  /** Run the deltas are taken against; the first run by default. */
-  baseline?: string;
-  /** Only these metric names (all when absent). */
-  metrics?: string[];
-  /** Scopes whose metrics are reduced; epoch and final by default (batch series are long and noisy). */
-  scopes?: MetricRow['scope'][];
-  /** N of "mean of the last N"; 5 by default. */
-  lastN?: number;
-  /** Every config key, not only those that differ. */
-  allConfig?: boolean;
-}
-
-export const SUMMARY_NUMBERS = [
-  'params',
-  'nonzeroParams',
-  'float32Bytes',
-  'storedBytes',
-  'micronetStorageFp32',
-  'micronetOps',
-  'micronetScore',
-  'latencyB1Ms',
-  'latencyB64Ms',
-  'testAccuracy',
-  'testNll',
-  'activeDims',
-  'imagesPerSecond',
-  'durationS',
-] as const;
-export type SummaryNumber = (typeof SUMMARY_NUMBERS)[number];
-
-export type SummaryRow = {
-  id: string;
-  name: string | null;
-  kind: string;
-  status: Run['status'];
-  model: string | null;
-  dataset: string | null;
-} & Record<SummaryNumber, number | null>;
-
-export interface MetricComparison {
-  scope: MetricRow['scope'];
-  name: string;
-  /** One per run, in the comparison's order; null where the run lacks the metric. */
-  perRun: (Reduced | null)[];
-  /** last and best minus the baseline run's. */
-  lastDelta: (number | null)[];
-  bestDelta: (number | null)[];
-}
-
-export interface Comparison {
-  runIds: string[];
-  baselineId: string;
-  runs: Run[];
-  summary: SummaryRow[];
-  /** Summary numbers minus the baseline's, per field and run. */
-  summaryDeltas: Record<SummaryNumber, (number | null)[]>;
-  metrics: MetricComparison[];
-  config: ConfigDiffRow[];
-}
+export type { CompareOptions, Comparison, SummaryRow };
 
 export type CompareSource = Pick<Store, 'getRun' | 'metricValues'>;
 
@@ -151,7 +93,7 @@ export function comparisonCsv(c: Comparison): string {
   return runsToCsv(c.runs.map((run, i) => ({ run, finals: Object.fromEntries(c.metrics.map((m) => [`${m.scope}.${m.name}`, m.perRun[i]?.last ?? null])) })));
 }
 
-const SUMMARY_LABELS: Record<SummaryNumber, string> = {
+export const SUMMARY_LABELS: Record<SummaryNumber, string> = {
   params: 'params',
   nonzeroParams: 'nonzero params',
   float32Bytes: 'float32 bytes',

@@ -4,8 +4,9 @@
 // schemas before the service sees it. Imported by the renderer too, so it
 // must stay free of Node imports.
 import { z } from 'zod';
-import { JobConfigSchema, type JobEvent, type Summary } from './jobs.js';
+import { JobConfigSchema, type JobEvent, type SizeCard, type Summary } from './jobs.js';
 import { RECIPE_IDS } from './recipes/index.js';
+import type { Comparison } from './analysis/comparison.js';
 export { AppError, ERROR_CODES, HTTP_STATUS, type ErrorBody, type ErrorCode } from './errors.js';
 
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
@@ -37,6 +38,8 @@ export interface Run {
   note: string;
   parents: RunParent[];
   children: RunParent[];
+  /** Present once the size card was computed (runs that leave a classifier). */
+  sizeCard?: SizeCard;
 }
 
 export interface MetricRow {
@@ -121,105 +124,7 @@ export const SettingsInput = z.object({ concurrency: z.number().int().min(1, 'mu
 export const EmptyInput = z.object({}).strict();
 export const ArtifactInput = z.object({ id: RunId, artifactId: z.number().int().positive() }).strict();
 
-/** Method name → input schema. The transport adapters iterate this map. */
-export const API_INPUTS = {
-  listRuns: ListRunsInput,
-  getRun: RunIdInput,
-  startJob: StartJobInput,
-  startRecipe: StartRecipeInput,
-  cancelRun: RunIdInput,
-  deleteRuns: RunIdsInput,
-  updateRun: UpdateRunInput,
-  soften: SoftenInput,
-  getSettings: EmptyInput,
-  setSettings: SettingsInput,
-  listDatasets: EmptyInput,
-  getArtifact: ArtifactInput,
-} as const;
-
-export type ApiMethod = keyof typeof API_INPUTS;
-export type ApiInput<M extends ApiMethod> = z.input<(typeof API_INPUTS)[M]>;
-
-export interface DistilleryApi {
-  listRuns(input: ApiInput<'listRuns'>): Promise<Run[]>;
-  getRun(input: ApiInput<'getRun'>): Promise<RunDetail>;
-  startJob(input: ApiInput<'startJob'>): Promise<Run>;
-  /** Queues a recipe's steps; returns the first step's run. */
-  startRecipe(input: ApiInput<'startRecipe'>): Promise<Run>;
-  cancelRun(input: ApiInput<'cancelRun'>): Promise<{ cancelled: boolean }>;
-  deleteRuns(input: ApiInput<'deleteRuns'>): Promise<{ deleted: string[] }>;
-  updateRun(input: ApiInput<'updateRun'>): Promise<Run>;
-  soften(input: ApiInput<'soften'>): Promise<SoftenResult>;
-  getSettings(input: ApiInput<'getSettings'>): Promise<Settings>;
-  setSettings(input: ApiInput<'setSettings'>): Promise<Settings>;
-  listDatasets(input: ApiInput<'listDatasets'>): Promise<DatasetInfo[]>;
-  /** A small artifact (image, JSON) as a data: URL, so both hosts can show it without file access. */
-  getArtifact(input: ApiInput<'getArtifact'>): Promise<{ name: string; mime: string; dataUrl: string }>;
-  /** Live updates; returns an unsubscribe function. */
-  subscribe(listener: (event: ApiEvent) => void): () => void;
-}
-
-/** Pushed to every open window: a run's row changed, a job streamed an event, or another process changed the database. */
-export type ApiEvent =
-  | { type: 'run'; run: Run }
-  | { type: 'deleted'; ids: string[] }
-  | { type: 'job'; runId: string; event: JobEvent }
-  | { type: 'changed' };
-
-/** Errors cross the boundary as { error: ErrorBody } (see errors.ts). */
-export interface ApiErrorBody {
-  error: import('./errors.js').ErrorBody;
-}
-
-// ---- Compare (src-main/compare, src-main/report) --------------------------
-
-/** Which x a comparison chart plots a metric against. */
-export type CompareXAxis = 'step' | 'epoch' | 'time';
-
-/** One run's metric, downsampled for a chart (see src-main/compare/downsample.ts). */
-export interface CompareSeries {
-  runId: string;
-  name: string;
-  scope: MetricRow['scope'];
-  xAxis: CompareXAxis;
-  x: number[];
-  y: number[];
-  /** Points stored before downsampling. */
-  points: number;
-}
-
-/**
- * A model's size and speed, shown side by side in comparisons. Sizes are in
- * bytes; MicroNet storage is in 32-bit (or 16-bit) parameter units and its
- * score is against the seed teacher at 32 bits. Null where not computable
- * (MicroNet needs a Dense/Conv2D chain) or not measured yet (latency).
- */
-export interface SizeCard {
-  params: number;
-  nonzeroParams: number;
-  float32Bytes: number;
-  storedBytes: number;
-  micronetStorageFp32: number | null;
-  micronetStorageFp16: number | null;
-  micronetOpsMult: number | null;
-  micronetOpsAdd: number | null;
-  micronetScore: number | null;
-  /** Milliseconds per image at batch 1 and at batch 64 (batch time / 64). */
-  latencyB1Ms: number | null;
-  latencyB64Ms: number | null;
-  latencyBackend: string | null;
-  latencyMeasuredAt: string | null;
-  /** True when latency was measured after the run (on first open), not by the job. */
-  latencyLater: boolean;
-}
-
-// Declaration merging: adds the size card to Run without touching its declaration above.
-export interface Run {
-  /** Present once the size card was computed (store.setSizeCard). */
-  sizeCard?: SizeCard;
-}
-
-/** Input of a comparison (src-main/compare/compare.ts compareRuns). Not yet in API_INPUTS. */
+/** Input of a comparison (src-main/compare/compare.ts compareRuns). */
 export const CompareInput = z
   .object({
     ids: z.array(RunId).min(1, 'select at least one run').max(100, 'compare at most 100 runs'),
@@ -249,3 +154,82 @@ export const CompareExportInput = CompareInput.extend({
   /** Charts in the HTML report: these metrics' series (scope, x axis, budget as in CompareSeriesInput). */
   charts: CompareSeriesInput.omit({ ids: true }).optional(),
 }).strict();
+
+/** Method name → input schema. The transport adapters iterate this map. */
+export const API_INPUTS = {
+  listRuns: ListRunsInput,
+  getRun: RunIdInput,
+  startJob: StartJobInput,
+  startRecipe: StartRecipeInput,
+  cancelRun: RunIdInput,
+  deleteRuns: RunIdsInput,
+  updateRun: UpdateRunInput,
+  soften: SoftenInput,
+  getSettings: EmptyInput,
+  setSettings: SettingsInput,
+  listDatasets: EmptyInput,
+  getArtifact: ArtifactInput,
+  compareRuns: CompareInput,
+  compareSeries: CompareSeriesInput,
+  exportComparison: CompareExportInput,
+} as const;
+
+export type ApiMethod = keyof typeof API_INPUTS;
+export type ApiInput<M extends ApiMethod> = z.input<(typeof API_INPUTS)[M]>;
+
+export interface DistilleryApi {
+  listRuns(input: ApiInput<'listRuns'>): Promise<Run[]>;
+  getRun(input: ApiInput<'getRun'>): Promise<RunDetail>;
+  startJob(input: ApiInput<'startJob'>): Promise<Run>;
+  /** Queues a recipe's steps; returns the first step's run. */
+  startRecipe(input: ApiInput<'startRecipe'>): Promise<Run>;
+  cancelRun(input: ApiInput<'cancelRun'>): Promise<{ cancelled: boolean }>;
+  deleteRuns(input: ApiInput<'deleteRuns'>): Promise<{ deleted: string[] }>;
+  updateRun(input: ApiInput<'updateRun'>): Promise<Run>;
+  soften(input: ApiInput<'soften'>): Promise<SoftenResult>;
+  getSettings(input: ApiInput<'getSettings'>): Promise<Settings>;
+  setSettings(input: ApiInput<'setSettings'>): Promise<Settings>;
+  listDatasets(input: ApiInput<'listDatasets'>): Promise<DatasetInfo[]>;
+  /** A small artifact (image, JSON) as a data: URL, so both hosts can show it without file access. */
+  getArtifact(input: ApiInput<'getArtifact'>): Promise<{ name: string; mime: string; dataUrl: string }>;
+  /** Summary rows, reduced metrics, baseline deltas and the config diff of several runs. */
+  compareRuns(input: ApiInput<'compareRuns'>): Promise<Comparison>;
+  /** Metric series of several runs, downsampled to a points budget (first/min/max/last per bucket). */
+  compareSeries(input: ApiInput<'compareSeries'>): Promise<CompareSeries[]>;
+  /** The comparison as one self-contained HTML report or as CSV. */
+  exportComparison(input: ApiInput<'exportComparison'>): Promise<{ name: string; mime: string; text: string }>;
+  /** Live updates; returns an unsubscribe function. */
+  subscribe(listener: (event: ApiEvent) => void): () => void;
+}
+
+/** Pushed to every open window: a run's row changed, a job streamed an event, or another process changed the database. */
+export type ApiEvent =
+  | { type: 'run'; run: Run }
+  | { type: 'deleted'; ids: string[] }
+  | { type: 'job'; runId: string; event: JobEvent }
+  | { type: 'changed' };
+
+/** Errors cross the boundary as { error: ErrorBody } (see errors.ts). */
+export interface ApiErrorBody {
+  error: import('./errors.js').ErrorBody;
+}
+
+// ---- Compare (src-main/compare, src-main/report) --------------------------
+
+/** Which x a comparison chart plots a metric against. */
+export type CompareXAxis = 'step' | 'epoch' | 'time';
+
+/** One run's metric, downsampled for a chart (see src-main/db/downsample.ts). */
+export interface CompareSeries {
+  runId: string;
+  name: string;
+  scope: MetricRow['scope'];
+  xAxis: CompareXAxis;
+  x: number[];
+  y: number[];
+  /** Points stored before downsampling. */
+  points: number;
+}
+
+export type { SizeCard };
+

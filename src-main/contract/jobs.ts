@@ -110,6 +110,34 @@ export const StartedEventSchema = z.object({
   device: z.string(),
   backendVersion: z.string(),
 });
+/**
+ * A model's size and speed, stored as columns so tables sort and filter on
+ * them. Sizes in bytes; MicroNet storage in 32-bit (or 16-bit) parameter
+ * units, its score against the seed's teacher at 32 bits. Null where not
+ * computable (MicroNet needs a Dense/Conv2D chain) or not measured (latency).
+ */
+export const SizeCardSchema = z.object({
+  params: z.number(),
+  nonzeroParams: z.number(),
+  float32Bytes: z.number(),
+  storedBytes: z.number(),
+  micronetStorageFp32: z.number().nullable(),
+  micronetStorageFp16: z.number().nullable(),
+  micronetOpsMult: z.number().nullable(),
+  micronetOpsAdd: z.number().nullable(),
+  micronetScore: z.number().nullable(),
+  /** Milliseconds per image at batch 1 and at batch 64 (batch time / 64). */
+  latencyB1Ms: z.number().nullable(),
+  latencyB64Ms: z.number().nullable(),
+  latencyBackend: z.string().nullable(),
+  latencyMeasuredAt: z.string().nullable(),
+  /** True when latency was measured after the run (on first open), not by its job. */
+  latencyLater: z.boolean(),
+});
+export type SizeCard = z.infer<typeof SizeCardSchema>;
+/** Sent by jobs whose run leaves a classifier, just before `done`. */
+export const SizeCardEventSchema = z.object({ type: z.literal('sizecard'), card: SizeCardSchema });
+
 export const SummarySchema = z.record(z.string(), z.union([z.number(), z.string(), z.null()]));
 export const DoneEventSchema = z.object({ type: z.literal('done'), summary: SummarySchema });
 export const CancelledEventSchema = z.object({ type: z.literal('cancelled'), summary: SummarySchema });
@@ -121,6 +149,7 @@ export const JobEventSchema = z.discriminatedUnion('type', [
   ArtifactEventSchema,
   LogEventSchema,
   StartedEventSchema,
+  SizeCardEventSchema,
   DoneEventSchema,
   CancelledEventSchema,
   FailedEventSchema,

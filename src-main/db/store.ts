@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUN_STATUSES, type ArtifactRow, type LogRow, type MetricRow, type Run, type RunParent, type RunStatus } from '../contract/api.js';
 import type { CompareSeries, CompareXAxis, SizeCard } from '../contract/api.js';
-import { downsample } from '../compare/downsample.js';
+import { downsample } from './downsample.js';
 import type { JobConfig, JobEvent, Summary } from '../contract/jobs.js';
 import { migrate } from './migrate.js';
 import { AmbiguousIdError, NotFoundError } from '../contract/errors.js';
@@ -175,6 +175,9 @@ export class Store {
           case 'started':
             started.run(e.backend, e.device, e.backendVersion, runId);
             break;
+          case 'sizecard':
+            this.setSizeCard(runId, e.card);
+            break;
           default:
             break; // progress is live-only; terminal events go through finishRun
         }
@@ -277,7 +280,7 @@ export class Store {
 
   /**
    * Metric series of several runs, each downsampled to `budget` buckets of
-   * first/min/max/last (compare/downsample.ts). `names` empty means every
+   * first/min/max/last (downsample.ts). `names` empty means every
    * metric of that scope. Each series is one indexed range scan (run, scope,
    * name, step) of two raw columns, bucketed in JS.
    */

@@ -1,8 +1,9 @@
 // How each job kind runs inside a job process: the job side of the kind
 // table (`contract/kinds/index.ts`). The mapped type makes a missing or
 // misspelled kind a compile error.
-import type { ConfigOf, JobKind } from '../contract/kinds/index.js';
-import type { StartMessage } from '../contract/jobs.js';
+import { KINDS, type ConfigOf, type JobKind } from '../contract/kinds/index.js';
+import type { JobEvent, SizeCard, StartMessage } from '../contract/jobs.js';
+import { computeSizeCard, measureLatency, runModelFiles, withLatency } from '../compare/size-card.js';
 import { runClassifierJob } from './classifier-job.js';
 import { runFactorizeJob, runFinetuneJob, runPruneJob, runQuantizeJob, runScoreJob, runSensitivityJob } from './compress-jobs.js';
 import type { JobIO } from './job-io.js';
@@ -26,7 +27,29 @@ export const JOB_RUNNERS: { [K in JobKind]: Runner<K> } = {
   finetune: runFinetuneJob,
 };
 
-export function runJob(msg: StartMessage, io: JobIO): Promise<void> {
+/**
+ * Runs a job. A run that leaves a classifier gets its size card (sizes,
+ * MicroNet counts, latency measured here, on the backend that trained it)
+ * sent just before its `done`, so a completed run always has one.
+ */
+export async function runJob(msg: StartMessage, io: JobIO): Promise<void> {
   const run = JOB_RUNNERS[msg.config.kind] as Runner<JobKind>;
-  return run(msg as JobMessage<JobKind>, io);
+  if (KINDS[msg.config.kind].leaves !== 'classifier') return run(msg as JobMessage<JobKind>, io);
+  let done: JobEvent | undefined;
+  await run(msg as JobMessage<JobKind>, { ...io, emit: (e) => (e.type === 'done' ? (done = e) : io.emit(e)) });
+  if (!done) return;
+  try {
+    const card = await sizeCard(msg.runDir);
+    if (card) io.emit({ type: 'sizecard', card });
+  } catch (e) {
+    io.emit({ type: 'log', level: 'warn', message: `size card: ${(e as Error).message}` });
+  }
+  io.emit(done);
+}
+
+async function sizeCard(runDir: string): Promise<SizeCard | null> {
+  const files = runModelFiles(runDir);
+  if (!files) return null;
+  const card = await computeSizeCard(files);
+  return files.modelDirs.length === 1 ? withLatency(card, await measureLatency(files.modelDirs[0]), false) : card;
 }

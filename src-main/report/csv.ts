@@ -3,7 +3,7 @@
 // can be taken to a spreadsheet or pandas. One row per run: identity, size
 // card, summary, final metrics and the flattened config.
 import type { Run } from '../contract/api.js';
-import { flattenConfig } from '../compare/config-diff.js';
+import { flattenConfig } from '../contract/analysis/config-diff.js';
 
 export function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';

@@ -20,6 +20,9 @@ const handlers: Record<ApiMethod, Handler> = {
   setSettings: (s, i) => s.setSettings(i),
   listDatasets: (s) => s.listDatasets(),
   getArtifact: (s, i) => s.getArtifact(i.id, i.artifactId),
+  compareRuns: (s, i) => s.compare(i),
+  compareSeries: (s, i) => s.compareSeries(i),
+  exportComparison: (s, i) => s.exportComparison(i),
 };
 
 export function isApiMethod(name: string): name is ApiMethod {

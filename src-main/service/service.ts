@@ -3,7 +3,12 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import type { ApiEvent, DatasetInfo, RunDetail, Settings, SoftenResult } from '../contract/api.js';
+import type { ApiEvent, CompareSeries, DatasetInfo, RunDetail, Settings, SoftenResult } from '../contract/api.js';
+import type { CompareExportInput, CompareInput, CompareSeriesInput } from '../contract/api.js';
+import type { Comparison } from '../contract/analysis/comparison.js';
+import { compareRuns, comparisonCsv, comparisonReport } from '../compare/compare.js';
+import { renderHtmlReport } from '../report/html.js';
+import type { z } from 'zod';
 import { ConflictError, NotFoundError, toAppError, ValidationError } from '../contract/errors.js';
 import { parseJobConfig, zodToValidation, type JobConfig, type JobInputs } from '../contract/jobs.js';
 import { KINDS, leavesOf, type RunNeed } from '../contract/kinds/index.js';
@@ -69,6 +74,7 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
       }
     }, EXTERNAL_POLL_MS);
     this.pollTimer.unref();
+    void this.backfillSizeCards();
   }
 
   close(): void {
@@ -276,6 +282,8 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
 
   getRun(idOrPrefix: string): RunDetail {
     const id = this.store.resolveRunId(idOrPrefix);
+    // A live host fills in what older runs lack when they are first opened.
+    if (this.pollTimer) void this.backfillSizeCards([id]);
     return {
       run: this.store.getRun(id)!,
       metrics: this.store.metrics(id),
@@ -329,6 +337,60 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
   listDatasets(): DatasetInfo[] {
     return listBuiltinDatasets();
   }
+
+  // ---- comparing runs ----
+
+  compare(input: z.output<typeof CompareInput>): Comparison {
+    const ids = input.ids.map((id) => this.resolveRunField('ids', id));
+    const baseline = input.baseline ? this.resolveRunField('baseline', input.baseline) : undefined;
+    return compareRuns(this.store, ids, { ...input, baseline });
+  }
+
+  compareSeries(input: z.output<typeof CompareSeriesInput>): CompareSeries[] {
+    const ids = input.ids.map((id) => this.resolveRunField('ids', id));
+    return this.store.metricsForCompare(ids, input.names, { scope: input.scope, xAxis: input.xAxis, budget: input.budget });
+  }
+
+  /** The comparison as a file: CSV (one row per run) or one self-contained HTML report. */
+  exportComparison(input: z.output<typeof CompareExportInput>): { name: string; mime: string; text: string } {
+    const c = this.compare(input);
+    if (input.format === 'csv') return { name: 'comparison.csv', mime: 'text/csv', text: comparisonCsv(c) };
+    const series = input.charts ? this.compareSeries({ ...input.charts, ids: c.runIds }) : undefined;
+    return { name: 'comparison.html', mime: 'text/html', text: renderHtmlReport(comparisonReport(c, { title: input.title, series, generatedAt: new Date().toISOString() })) };
+  }
+
+  /**
+   * Size cards for runs that have none (made before cards existed) or no
+   * latency yet: counted from their saved model, latency timed here and
+   * marked as measured later. Runs one at a time in the background; each
+   * finished card is pushed to the windows.
+   */
+  backfillSizeCards(ids?: string[]): Promise<void> {
+    const todo = (ids ?? this.store.listRuns({ status: 'completed' }).map((r) => r.id)).filter((id) => {
+      const r = this.store.getRun(id);
+      return r && r.status === 'completed' && leavesOf(r.kind) === 'classifier' && (!r.sizeCard || r.sizeCard.latencyB1Ms === null) && !this.backfilling.has(id);
+    });
+    for (const id of todo) this.backfilling.add(id);
+    this.backfillChain = this.backfillChain.then(async () => {
+      if (!todo.length) return;
+      const [{ refreshSizeCard }, { initBackend }] = await Promise.all([import('../compare/size-card.js'), import('../ml/engine/backend.js')]);
+      // cpu: the wasm backend is better left to job processes; the card says which backend timed it.
+      await initBackend('cpu');
+      for (const id of todo) {
+        try {
+          await refreshSizeCard(this.store, id, runDir(this.dataDir, id), { latency: true, later: true });
+          this.emitRun(id);
+        } catch (e) {
+          process.emitWarning(`size card of run ${id}: ${(e as Error).message}`);
+        } finally {
+          this.backfilling.delete(id);
+        }
+      }
+    });
+    return this.backfillChain;
+  }
+  private backfilling = new Set<string>();
+  private backfillChain: Promise<void> = Promise.resolve();
 
   /** A run's probabilities for one test image at temperature T (inference in this process). */
   async soften(id: string, image: number, temperature: number): Promise<SoftenResult> {
