@@ -30,8 +30,8 @@ export function chromiumMissing(): string | null {
   return null;
 }
 
-export async function serveTarget(): Promise<Target> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'distillery-e2e-'));
+/** Serve mode on a fresh workspace, or on `dataDir` (e.g. a copy of the shared fixture). */
+export async function serveTarget(dataDir = mkdtempSync(join(tmpdir(), 'distillery-e2e-'))): Promise<Target> {
   const svc = new Service(dataDir);
   const server = await startServer(svc, { host: '127.0.0.1', port: 0, staticDir: RENDERER_DIR });
   const browser: Browser = await chromium.launch({

@@ -2,7 +2,8 @@
 // Runs every *.test.ts under src-main/ (and e2e/) with Node's test runner
 // through tsx. Node 20's --test does not expand globs, hence this script.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -27,5 +28,13 @@ if (files.some((f) => f.startsWith('e2e'))) {
   const b = spawnSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { cwd: root, stdio: 'inherit' });
+// The browser tests share one small workspace of real runs: build it once.
+const env = { ...process.env };
+if (files.some((f) => f.startsWith('e2e')) && !env.DISTILLERY_FIXTURE) {
+  env.DISTILLERY_FIXTURE = mkdtempSync(join(tmpdir(), 'distillery-fixture-'));
+  console.log(`building the shared browser-test workspace in ${env.DISTILLERY_FIXTURE}`);
+  const f = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'e2e/fixture.ts'), env.DISTILLERY_FIXTURE], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (f.status !== 0) process.exit(f.status ?? 1);
+}
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { cwd: root, stdio: 'inherit', env });
 process.exit(r.status ?? 1);
