@@ -25,6 +25,12 @@ test('a negative temperature is refused naming the flag, before any run is recor
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--temperature: must be greater than 0/);
   assert.equal(JSON.parse(cli('--json', 'ls').stdout).length, 0);
+  const src = cli('run', 'prune', '--source', 'abc');
+  assert.equal(src.status, 2);
+  assert.match(src.stderr, /^distillery: --source: no run with id "abc"/, 'names the flag the user typed');
+  const pipe = cli('run', 'pipeline', '--source', 'abc', '--steps', 'prune:sparsity=0.5;score;quantize');
+  assert.equal(pipe.status, 2);
+  assert.match(pipe.stderr, /--steps\.1: score makes no model, so it can only be the last step/);
   const nan = cli('run', 'train', '--model', 'student', '--epochs', 'ten');
   assert.notEqual(nan.status, 0);
   assert.match(nan.stderr, /--epochs must be an integer, got "ten"/);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseJobConfig } from '../contract/jobs.js';
 import { Service } from '../service/service.js';
 import { startServer, TOKEN_COOKIE } from './server.js';
 
@@ -66,4 +67,33 @@ test('server-sent events carry service events to the client', async () => {
   while (!text.includes('event: batch')) text += (await reader.read()).value;
   assert.match(text, /data: \[\{"type":"changed"\}\]/);
   ctrl.abort();
+});
+
+test('errors keep their code: unknown id 404, ambiguous prefix 400 with the candidates, deleting a queued run 409', async () => {
+  // 20 runs with random hex ids: by pigeonhole two share their first digit.
+  const ids = Array.from({ length: 20 }, () => svc.store.createRun({ config: parseJobConfig({ kind: 'train', model: 'student' }), parents: [] }).id);
+  const byFirst = new Map<string, string[]>();
+  for (const id of ids) byFirst.set(id[0], [...(byFirst.get(id[0]) ?? []), id]);
+  const [prefix, matching] = [...byFirst.entries()].find(([, v]) => v.length >= 2)!;
+  const call = (method: string, body: unknown) => fetch(`${base}/api/${method}`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
+
+  let r = await call('getRun', { id: prefix });
+  assert.equal(r.status, 400);
+  const amb = (await r.json()).error;
+  assert.equal(amb.code, 'ambiguous');
+  assert.deepEqual([...amb.candidates].sort(), [...matching].sort());
+
+  const unknown = ids.some((id) => id.startsWith('0123456789abcdef')) ? 'fedcba9876543210' : '0123456789abcdef';
+  r = await call('getRun', { id: unknown });
+  assert.equal(r.status, 404);
+  assert.deepEqual((await r.json()).error, { code: 'not_found', message: `no run with id "${unknown}"` });
+
+  r = await call('deleteRuns', { ids: [ids[0]] });
+  assert.equal(r.status, 409);
+  assert.equal((await r.json()).error.code, 'conflict');
+
+  // A bad reference inside a job config is bad input naming the field.
+  r = await call('startJob', { config: { kind: 'prune', sourceRunId: unknown } });
+  assert.equal(r.status, 400);
+  assert.match((await r.json()).error.message, new RegExp(`^sourceRunId: no run with id "${unknown}"`));
 });
