@@ -22,7 +22,7 @@
 // gradient with lane masks, and the forward Conv2D/FusedConv2D and bias Sums
 // too. XNNPACK, for all its speed, re-creates its operator and repacks the
 // weights whenever a weight tensor changes, which in training is every step
-// (30 ms of a 32-image teacher step for FC1 alone). The paths above stay as
+// (`npm run bench -- profile` shows the cost per kernel). The paths above stay as
 // the fallback when kernels.wasm cannot load.
 //
 // The helpers call other wasm kernels' functions directly (not tf ops), so no
@@ -127,7 +127,7 @@ function conv2dBackpropFilter({ inputs, backend, attrs }: Parameters<KernelFunc>
   const simd = simdKernelsFor(b);
   if (simd) return convFilterGrad(simd, b, x, dy, filterShape, g);
   // The GEMM route wins while its column matrix stays small (the first layer,
-  // Cin = 1: 7 ms vs 24 ms); for wide layers the dilated convolution below is
+  // Cin = 1; see `npm run bench -- profile`); for wide layers the dilated convolution below is
   // faster end to end (a 42 MB column matrix per step costs more than it saves).
   const colsSize = filterShape[0] * filterShape[1] * filterShape[2] * dy.shape[0] * dy.shape[1] * dy.shape[2];
   if (g.strides[0] === 1 && g.strides[1] === 1 && stocks.has(tf.BatchMatMul) && colsSize <= GEMM_COLS_LIMIT) return filterGradByGemm(b, x, dy, filterShape, g);
@@ -265,7 +265,7 @@ function batchMatMul(args: Parameters<KernelFunc>[0]): TensorInfo {
 /**
  * MaxPoolGrad: each window's gradient goes to its first maximal element
  * (TensorFlow's semantics; overlapping windows add up). The stock wasm kernel
- * is a slow generic loop (75 ms per teacher step here) and disagrees with the
+ * is a slow generic loop (see `npm run bench -- profile`) and disagrees with the
  * cpu backend for 'same' padding with odd sizes; this one is a single pass
  * over the windows, reading and writing wasm memory directly.
  */

@@ -264,7 +264,7 @@ async function startWorker(o: TrainOptions, adam: FlatAdam, teacherLogits: Float
  * of each batch on a worker thread), then one FlatAdam pass over the flat
  * weights, copied back into the variables. One path for one or two cores, so
  * both train identically; tf.train.adam would cost ~12 tensor ops per
- * variable per step (≈20 ms of a one-core teacher step, ≈2 ms of a student's).
+ * variable per step, a large share of a one-core step.
  */
 async function startStepper(o: TrainOptions, vars: tf.Variable[], teacherLogits: Float32Array | null) {
   // Weights and both gradients live in the optimizer's (shared) memory.

@@ -54,7 +54,7 @@ export function shareSplit(split: Split): { pixels: Float32Array; labels: Uint8A
 
 /**
  * Whether a model is worth splitting across two cores: convolutional models
- * are (1.3× on the seed's teacher here: 246 → 320 images/s); small dense ones are not (the
+ * are (`npm run bench -- train` prints the gain); small dense ones are not (the
  * weight and gradient exchange costs more than half a step).
  */
 export function worthParallel(model: tf.LayersModel, backend: string): boolean {

@@ -1,8 +1,8 @@
 // Adam over flat float32 arrays, for the data-parallel trainer: the two
 // halves' gradients are combined and applied in one pass straight into the
 // weight buffer both threads read. tf.train.adam does the same in ~12
-// tensor ops per variable, each a full pass with its own allocation (≈22 ms
-// per seed-teacher step here); this is one SIMD pass (adam.wasm) over a
+// tensor ops per variable, each a full pass with its own allocation; this is
+// one SIMD pass (adam.wasm) over a
 // shared WebAssembly memory holding weights, both gradients and the moments.
 //
 // The update is tfjs-core 4.22's AdamOptimizer, term for term, in float32:
