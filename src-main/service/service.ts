@@ -139,11 +139,13 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     const id = this.resolveRunField(need.field, idOrPrefix);
     const run = this.store.getRun(id)!;
     const leaves = leavesOf(run.kind);
-    const what = need.model ? `a ${need.model} ${need.leaves} run` : `a run that leaves a ${need.leaves}`;
+    const blame = (m: string) => new ValidationError(`${need.field}: run ${id} ${m}`, need.field);
     if (leaves !== need.leaves || (need.model && run.model !== need.model)) {
-      throw new ValidationError(`${need.field}: run ${id} is a ${run.kind} run${run.model ? ` of ${run.model}` : ''}; the ${need.role} must be ${what}`, need.field);
+      if (need.model) throw blame(`is a ${run.kind} run of ${run.model}; the ${need.role} must be a ${need.model} ${need.leaves} run`);
+      if (need.role === 'source') throw blame(`is a ${run.kind} run; compression needs a ${need.leaves} (a trained, distilled or compressed model)`);
+      throw blame(`is a ${run.kind} run, not a trained ${need.leaves}`);
     }
-    if (run.status !== 'completed') throw new ValidationError(`${need.field}: run ${id} is ${run.status}; the ${need.role} must be completed`, need.field);
+    if (run.status !== 'completed') throw blame(need.role === 'teacher' ? `is ${run.status}, a teacher must be completed` : `is ${run.status}; the ${need.role} must be completed`);
     return id;
   }
 
