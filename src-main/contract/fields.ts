@@ -13,6 +13,8 @@ export interface FieldMeta {
   internal?: boolean;
   /** Shown under "advanced" in forms. */
   advanced?: boolean;
+  /** What an empty input means, shown in it (e.g. "all"). */
+  placeholder?: string;
 }
 
 export type FieldType = 'integer' | 'number' | 'boolean' | 'enum' | 'string' | 'string-list' | 'number-list' | 'number-record' | 'literal';

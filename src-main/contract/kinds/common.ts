@@ -11,8 +11,8 @@ export const trainingFields = {
   epochs: z.number().int().min(1, 'must be at least 1').max(1000).meta({ title: 'Epochs', description: 'Passes over the training set. The seed uses 10.' }).default(10),
   batchSize: z.number().int().min(1, 'must be at least 1').max(65536).meta({ title: 'Batch size', description: 'Images per step. The seed uses 64.' }).default(64),
   learningRate: z.number().positive('must be greater than 0').max(10).meta({ title: 'Learning rate', description: 'Adam step size.' }).default(0.001),
-  trainLimit: positiveImages.meta({ title: 'Training images', description: 'Use only the first n training images (empty = all). Fewer is faster.' }).optional(),
-  testLimit: positiveImages.meta({ title: 'Test images', description: 'Use only the first n test images (empty = all).' }).optional(),
+  trainLimit: positiveImages.meta({ title: 'Training images', placeholder: 'all', description: 'Use only the first n training images (empty = all). Fewer is faster.' }).optional(),
+  testLimit: positiveImages.meta({ title: 'Test images', placeholder: 'all', description: 'Use only the first n test images (empty = all).' }).optional(),
   seed: z.number().int().min(0).max(2 ** 31 - 1).meta({ title: 'Seed', description: 'Seeds init, shuffling and dropout: same seed, same backend, same run.' }).default(42),
   backend: BackendSchema.meta({ title: 'Backend', description: 'Force a backend (default: the best available).', advanced: true }).optional(),
 };
