@@ -5,6 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { SUMMARY_NUMBERS } from '../../contract/analysis/comparison.js';
 import { SUMMARY_LABELS } from '../../compare/compare.js';
+import { exportBundle } from '../../bundle/bundle.js';
+import { ValidationError } from '../../contract/errors.js';
 import type { CliContext } from '../context.js';
 import { table } from '../format.js';
 
@@ -32,17 +34,28 @@ export function registerCompare(program: Command, ctx: CliContext): void {
 
   program
     .command('export')
-    .description('write runs as CSV or JSON (one row per run: size card, final metrics, flattened config) or as one self-contained HTML report')
+    .description('write runs as CSV or JSON (one row per run: size card, final metrics, flattened config), as one self-contained HTML report, or as a .distillery bundle to import elsewhere')
     .requiredOption('--runs <ids...>', 'runs to export')
-    .addOption(new Option('--format <format>', 'csv, json or html').choices(['csv', 'json', 'html']).default('csv'))
+    .addOption(new Option('--format <format>', 'csv, json, html or bundle (needs -o)').choices(['csv', 'json', 'html', 'bundle']).default('csv'))
     .option('-o, --output <file>', 'write to this file (default: standard output)')
     .option('--title <text>', 'title of the HTML report')
-    .action(async (o: { runs: string[]; format: 'csv' | 'json' | 'html'; output?: string; title?: string }) => {
+    .action(async (o: { runs: string[]; format: 'csv' | 'json' | 'html' | 'bundle'; output?: string; title?: string }) => {
+      if (o.format === 'bundle') {
+        if (!o.output) throw new ValidationError('--output: a bundle is a file: give -o FILE.distillery', 'output');
+        await ctx.withService(async (svc) => {
+          const ids = o.runs.map((id) => svc.store.resolveRunId(id));
+          const r = await exportBundle(svc.store, ids, o.output!);
+          const extra = r.runs.length - ids.length;
+          ctx.print(`wrote ${r.file}: ${r.runs.length} runs${extra ? ` (${extra} of them ancestors, kept for lineage)` : ''}, ${r.files} files, ${r.bytes.toLocaleString('en-US')} bytes`, r);
+        });
+        return;
+      }
+      const format = o.format;
       await ctx.withService((svc) => {
         const text =
-          o.format === 'json'
+          format === 'json'
             ? JSON.stringify(svc.compare({ ids: o.runs }), null, 2)
-            : svc.exportComparison({ ids: o.runs, format: o.format, title: o.title, charts: o.format === 'html' ? { names: [], scope: 'epoch', xAxis: 'epoch', budget: 500 } : undefined }).text;
+            : svc.exportComparison({ ids: o.runs, format, title: o.title, charts: format === 'html' ? { names: [], scope: 'epoch', xAxis: 'epoch', budget: 500 } : undefined }).text;
         if (o.output) {
           writeFileSync(o.output, text);
           process.stderr.write(`wrote ${o.output} (${text.length.toLocaleString('en-US')} bytes)\n`);
