@@ -10,10 +10,12 @@ const KEY = 'distillery.tradeoffs';
 /** Plot geometry (SVG user units; the SVG scales to its box). */
 export const PLOT = { width: 900, height: 460, left: 70, right: 20, top: 16, bottom: 46 };
 
-/** A colour per kind, in the order of KINDS, so a kind keeps its colour. */
-const PALETTE = ['#2f6fdb', '#e67e22', '#27ae60', '#c0392b', '#8e44ad', '#16a085', '#d35400', '#7f8c8d', '#b7950b', '#e84393', '#00a8b5', '#6d4c41'];
+/** A colour per kind: the classifier kinds get well-separated hues, the rest follow KINDS' order. */
+const KIND_COLORS: Record<string, string> = { train: '#2f6fdb', distill: '#e67e22', prune: '#c0392b', quantize: '#27ae60', factorize: '#8e44ad', finetune: '#16a085' };
+const PALETTE = ['#b7950b', '#e84393', '#00a8b5', '#6d4c41', '#7f8c8d', '#d35400'];
 export function kindColor(kind: string): string {
-  const i = Object.keys(KINDS).indexOf(kind);
+  if (KIND_COLORS[kind]) return KIND_COLORS[kind];
+  const i = Object.keys(KINDS).filter((k) => !KIND_COLORS[k]).indexOf(kind);
   return i < 0 ? '#888888' : PALETTE[i % PALETTE.length];
 }
 

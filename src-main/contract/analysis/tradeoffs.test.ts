@@ -80,7 +80,9 @@ test('other axes: a loss is minimized, math ops sum mult and add', () => {
 
 test('scales: log ticks at powers of ten, linear ticks round, labels short', () => {
   const log = makeScale([100, 100000], [0, 300], true);
-  assert.deepEqual(log.ticks, [100, 1000, 10000, 100000]);
+  assert.deepEqual(log.ticks, [100, 300, 1000, 3000, 10000, 30000, 100000]); // 3 decades: 1× and 3×
+  assert.deepEqual(makeScale([1, 1e6], [0, 300], true).ticks, [1, 10, 100, 1000, 10000, 100000, 1000000]);
+  assert.deepEqual(makeScale([30000, 90000], [0, 300], true).ticks, [30000, 40000, 50000, 60000, 70000, 80000, 90000]); // < 1 decade: linear steps
   assert.ok(log(100) < log(1000) && log(100000) < 300 && log(100) > 0);
   assert.ok(Math.abs(log(1000) - log(100) - (log(100000) - log(10000))) < 1e-9, 'equal decades are equal lengths');
   const lin = makeScale([0.1, 0.9], [300, 0], false);

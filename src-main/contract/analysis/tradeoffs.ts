@@ -163,13 +163,13 @@ function niceStep(span: number, count: number): number {
   const raw = span / Math.max(1, count);
   const p = 10 ** Math.floor(Math.log10(raw));
   const m = raw / p;
-  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+  return (m <= 1.5 ? 1 : m <= 3 ? 2 : m <= 7 ? 5 : 10) * p;
 }
 
 /**
  * Maps [min, max] of the values onto [r0, r1] pixels, padded so points do
- * not sit on the frame. Log scales tick at powers of ten (and 2×, 5× when
- * the data spans less than two decades).
+ * not sit on the frame. Log scales tick at powers of ten (and 2×, 5× or 3× when
+ * the data spans few decades).
  */
 export function makeScale(values: readonly number[], range: [number, number], log: boolean, ticks = 5): Scale {
   const vs = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
@@ -189,16 +189,22 @@ export function makeScale(values: readonly number[], range: [number, number], lo
   f.domain = [lo, hi];
   if (log) {
     const out: number[] = [];
-    const mults = b - a < 2 ? [1, 2, 5] : [1];
+    const mults = b - a < 2.5 ? [1, 2, 5] : b - a < 4 ? [1, 3] : [1];
     for (let e = Math.floor(a); e <= Math.ceil(b); e++) for (const m of mults) out.push(m * 10 ** e);
     f.ticks = out.filter((v) => v >= lo && v <= hi);
+    // Less than a decade: round linear steps read better than one or two powers.
+    if (f.ticks.length < 3) f.ticks = linearTicks(lo, hi, ticks);
   } else {
-    const step = niceStep(b - a, ticks);
-    const out: number[] = [];
-    for (let v = Math.ceil(a / step) * step; v <= b + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
-    f.ticks = out;
+    f.ticks = linearTicks(a, b, ticks);
   }
   return f;
+}
+
+function linearTicks(a: number, b: number, count: number): number[] {
+  const step = niceStep(b - a, count);
+  const out: number[] = [];
+  for (let v = Math.ceil(a / step) * step; v <= b + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
 }
 
 /** A tick label: 1.2k, 3.4M for large counts, plain for small ones. */
