@@ -131,6 +131,17 @@ export async function frontIsKnown(t: Target, w: HandMade): Promise<void> {
   await page.getByLabel('Filter by lineage').selectOption('');
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid=tradeoff-plot]')?.getAttribute('data-points')) === n, w.plotted.length);
 
+  // A lasso (dragged rectangle) around the twins selects both.
+  const boxes = (await Promise.all([w.ids.pruned, w.ids['pruned twin']].map((id) => plot.locator(`circle[data-run-id="${id}"]`).boundingBox()))).map((b) => b!);
+  await page.mouse.move(Math.min(...boxes.map((b) => b.x)) - 12, Math.min(...boxes.map((b) => b.y)) - 12);
+  await page.mouse.down();
+  await page.mouse.move(Math.max(...boxes.map((b) => b.x + b.width)) + 12, Math.max(...boxes.map((b) => b.y + b.height)) + 12, { steps: 6 });
+  await page.mouse.up();
+  const lassoed = await plot.locator('circle.point.selected').evaluateAll((cs) => cs.map((c) => c.getAttribute('data-run-id')!));
+  assert.deepEqual(sorted(lassoed.map((id) => name[id])), ['pruned', 'pruned twin']);
+  await page.getByRole('button', { name: 'Clear selection' }).click();
+  assert.equal(await plot.locator('circle.point.selected').count(), 0);
+
   // Shift-click selects; Compare N goes to the compare view with those runs.
   await plot.locator(`circle[data-run-id="${w.ids.distilled}"]`).click({ modifiers: ['Shift'] });
   await q.click({ modifiers: ['Shift'] });
@@ -215,6 +226,7 @@ export async function compressionPanels(t: Target, ids: Record<string, string>, 
   assert.equal(await page.locator('[data-panel=layers]').count(), 0, 'no layers table for a scan');
   assert.equal(await page.locator('[data-panel=sizecard]').count(), 0, 'a scan leaves no classifier');
   await shot(t, '23-sensitivity');
+  await shot(t, '23-sensitivity', true);
 
   // Score: parameters and nonzeros per layer from its MicroNet cost.
   await openRun(page, ids.score, 'layers');
