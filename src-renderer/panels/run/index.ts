@@ -2,13 +2,18 @@
 // predicate on the run; adding one is a file in this folder and a row here.
 import type { Component } from 'svelte';
 import type { RunViewState } from '../../lib/run-view.svelte.js';
+import { isPerLayerMetric } from '../../../src-main/contract/analysis/layers.js';
 import ConfigPanel from './ConfigPanel.svelte';
 import CurvesPanel from './CurvesPanel.svelte';
+import LayersPanel from './LayersPanel.svelte';
 import LogPanel from './LogPanel.svelte';
 import NotesPanel from './NotesPanel.svelte';
 import ProgressPanel from './ProgressPanel.svelte';
 import ResultsPanel from './ResultsPanel.svelte';
+import SensitivityPanel from './SensitivityPanel.svelte';
+import SizeCardPanel from './SizeCardPanel.svelte';
 import SoftenPanel from './SoftenPanel.svelte';
+import SpectrumPanel from './SpectrumPanel.svelte';
 import SummaryPanel from './SummaryPanel.svelte';
 
 export interface RunPanel {
@@ -21,12 +26,17 @@ export interface RunPanel {
 }
 
 const hasMetrics = (v: RunViewState) => v.metrics.some((m) => m.scope !== 'final');
+const hasFinal = (v: RunViewState, test: (name: string) => boolean) => v.metrics.some((m) => m.scope === 'final' && test(m.name));
 
 export const RUN_PANELS: RunPanel[] = [
   { id: 'progress', component: ProgressPanel, applies: (v) => v.live || !!v.progress, wide: true },
   { id: 'curves', component: CurvesPanel, applies: (v) => v.live || hasMetrics(v), wide: true },
-  { id: 'results', component: ResultsPanel, applies: (v) => v.metrics.some((m) => m.scope === 'final') || v.artifacts.some((a) => a.kind === 'image' || a.name === 'latent/usage.json'), wide: true },
+  { id: 'layers', component: LayersPanel, applies: (v) => hasFinal(v, (n) => isPerLayerMetric(n) && !n.startsWith('sensitivity/')), wide: true },
+  { id: 'sensitivity', component: SensitivityPanel, applies: (v) => hasFinal(v, (n) => n.startsWith('sensitivity/')), wide: true },
+  { id: 'spectrum', component: SpectrumPanel, applies: (v) => hasFinal(v, (n) => n.startsWith('singular_value/')), wide: true },
+  { id: 'results', component: ResultsPanel, applies: (v) => hasFinal(v, (n) => !isPerLayerMetric(n)) || v.artifacts.some((a) => a.kind === 'image' || a.name === 'latent/usage.json'), wide: true },
   { id: 'soften', component: SoftenPanel, applies: (v) => v.leaves === 'classifier' && v.run?.status === 'completed', wide: true },
+  { id: 'sizecard', component: SizeCardPanel, applies: (v) => v.leaves === 'classifier' && !!v.run?.sizeCard },
   { id: 'summary', component: SummaryPanel, applies: () => true },
   { id: 'config', component: ConfigPanel, applies: () => true },
   { id: 'notes', component: NotesPanel, applies: () => true },
