@@ -49,3 +49,39 @@ test('runs left running by a dead process become interrupted on open', () => {
   assert.equal(again.getRun(live.id)!.status, 'running');
   again.close();
 });
+
+test('a workspace of the first released schema (version 2, real runs) opens and migrates with nothing lost', async () => {
+  // src-main/db/fixtures/schema-v2.db was written by schema version 2 (migrations 0001-0002) with real runs in it.
+  const { copyFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'distillery-v2-'));
+  copyFileSync(new URL('./fixtures/schema-v2.db', import.meta.url), join(dir, 'distillery.db'));
+  const raw = new Database(join(dir, 'distillery.db'), { readonly: true });
+  assert.equal(raw.pragma('user_version', { simple: true }), 2);
+  const before = {
+    runs: raw.prepare('SELECT id, kind, status, name, config, summary, created_at FROM runs ORDER BY id').all(),
+    parents: raw.prepare('SELECT * FROM run_parents ORDER BY run_id').all(),
+    metrics: raw.prepare('SELECT * FROM metrics ORDER BY run_id, scope, name, step').all(),
+    artifacts: raw.prepare('SELECT * FROM artifacts ORDER BY id').all(),
+    logs: raw.prepare('SELECT * FROM logs ORDER BY run_id, t').all(),
+    settings: raw.prepare('SELECT * FROM settings').all(),
+  };
+  raw.close();
+  assert.ok(before.runs.length >= 3 && before.metrics.length > 0 && before.parents.length > 0, 'the fixture has real runs, lineage and metrics');
+
+  const store = new Store(dir);
+  try {
+    assert.equal(store.db.pragma('user_version', { simple: true }), loadMigrations().at(-1)!.version);
+    assert.equal(store.db.pragma('integrity_check', { simple: true }), 'ok');
+    assert.deepEqual(store.db.prepare('SELECT id, kind, status, name, config, summary, created_at FROM runs ORDER BY id').all(), before.runs);
+    assert.deepEqual(store.db.prepare('SELECT * FROM run_parents ORDER BY run_id').all(), before.parents);
+    assert.deepEqual(store.db.prepare('SELECT * FROM metrics ORDER BY run_id, scope, name, step').all(), before.metrics);
+    assert.deepEqual(store.db.prepare('SELECT * FROM artifacts ORDER BY id').all(), before.artifacts);
+    assert.deepEqual(store.db.prepare('SELECT * FROM logs ORDER BY run_id, t').all(), before.logs);
+    assert.deepEqual(store.db.prepare('SELECT * FROM settings').all(), before.settings);
+    const teacher = store.listRuns().find((r) => r.name === 'teacher')!;
+    assert.equal(teacher.sizeCard, undefined, 'runs made before size cards have none until the backfill');
+    assert.equal(store.getRun(teacher.id)!.children.length, 1);
+  } finally {
+    store.close();
+  }
+});
