@@ -18,6 +18,7 @@ import { Store, type Run, type RunParent } from '../db/store.js';
 import { JobRunner, type FinalState } from '../jobs/runner.js';
 import type { SpawnJobProcess } from '../jobs/spawn.js';
 import { listBuiltinDatasets, resolveDataset } from '../ml/data/datasets.js';
+import { readImportFiles } from '../ml/models/import-check.js';
 import { JobQueue } from './job-queue.js';
 import { checkAgainstSource } from './source-checks.js';
 
@@ -110,6 +111,16 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
       resolveDataset(config.dataset);
     } catch (e) {
       throw new ValidationError(`dataset: ${(e as Error).message}`);
+    }
+    if (config.kind === 'import') {
+      // A damaged or unsupported file is refused before a run is recorded.
+      const path = resolve(config.path);
+      try {
+        readImportFiles(path);
+      } catch (e) {
+        throw new ValidationError(`path: ${(e as Error).message}`, 'path');
+      }
+      config = { ...config, path };
     }
     const parents: RunParent[] = [];
     const inputs: JobInputs = {};
