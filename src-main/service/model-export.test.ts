@@ -16,21 +16,17 @@ const outRoot = mkdtempSync(join(tmpdir(), 'distillery-exported-'));
 const data = { trainLimit: 320, testLimit: 200, batchSize: 32 };
 const IMAGES = 1000;
 
-async function ortOrSkip(t: { skip: (m: string) => void }): Promise<boolean> {
-  const { ort, reason } = await loadOnnxRuntime();
-  if (!ort) {
-    console.log(`# skipping ONNX verification: ${reason}`);
-    t.skip(`onnxruntime-node is not available: ${reason}`);
-    return false;
-  }
-  return true;
-}
-
 const runs: Record<string, string> = {};
 const reports: Record<string, ExportReport> = {};
 
 test('the seed student and its pruned, 5-bit, 8-bit and factorized versions export to tfjs and ONNX, and the other runtime agrees', async (t) => {
-  if (!(await ortOrSkip(t))) return;
+  // onnxruntime-node is an optional dependency: without it the ONNX half is skipped, saying why.
+  const { ort, reason } = await loadOnnxRuntime();
+  if (!ort) {
+    console.log(`# skipping ONNX verification: ${reason}`);
+    t.diagnostic(`ONNX exports not verified: ${reason}`);
+  }
+  const formats = ort ? (['tfjs', 'onnx'] as const) : (['tfjs'] as const);
   const base = await svc.runJob({ kind: 'train', model: 'student', epochs: 1, ...data });
   assert.equal(base.status, 'completed', base.error ?? '');
   runs.student = base.id;
@@ -46,7 +42,7 @@ test('the seed student and its pruned, 5-bit, 8-bit and factorized versions expo
     runs[name] = r.id;
   }
   for (const [name, id] of Object.entries(runs)) {
-    for (const format of ['tfjs', 'onnx'] as const) {
+    for (const format of formats) {
       const rep = await svc.exportModel(id, { format, out: join(outRoot, `${name}-${format}`), images: IMAGES });
       reports[`${name}-${format}`] = rep;
       const v = rep.verification!;
@@ -72,19 +68,22 @@ test('the seed student and its pruned, 5-bit, 8-bit and factorized versions expo
       }
     }
   }
-  // ONNX with integer codes holds one byte per weight; exact dequantization up to float32 rounding of the scale.
-  assert.ok(reports['q8-onnx'].weightMaxDiff < 1e-6, `8-bit ONNX weight diff ${reports['q8-onnx'].weightMaxDiff}`);
   // An 8-bit per-tensor grid fits the uint8 tfjs format exactly.
   assert.ok(reports['q8-tfjs'].weightMaxDiff < 1e-6, `8-bit tfjs extra rounding ${reports['q8-tfjs'].weightMaxDiff}`);
   // Pruned weights compress: gzip of the 90%-sparse export is much smaller than of the dense one.
-  assert.ok(reports['pruned90-onnx'].gzipBytes < 0.5 * reports['student-onnx'].gzipBytes, `gzip pruned ${reports['pruned90-onnx'].gzipBytes} vs dense ${reports['student-onnx'].gzipBytes}`);
+  assert.ok(reports['pruned90-tfjs'].gzipBytes < 0.5 * reports['student-tfjs'].gzipBytes, `gzip pruned ${reports['pruned90-tfjs'].gzipBytes} vs dense ${reports['student-tfjs'].gzipBytes}`);
+  if (ort) {
+    // ONNX with integer codes holds one byte per weight; exact dequantization up to float32 rounding of the scale.
+    for (const q of ['q5-onnx', 'q8-onnx']) assert.ok(reports[q].weightMaxDiff < 1e-6, `${q} weight diff ${reports[q].weightMaxDiff}`);
+    assert.ok(reports['pruned90-onnx'].gzipBytes < 0.5 * reports['student-onnx'].gzipBytes, `gzip pruned ${reports['pruned90-onnx'].gzipBytes} vs dense ${reports['student-onnx'].gzipBytes}`);
+  }
   // The factorized layer is two Dense layers in the stock tfjs file.
   const topo = JSON.parse(readFileSync(join(outRoot, 'factorized-tfjs', 'model.json'), 'utf8'));
   const dense = topo.modelTopology.config.layers.filter((l: { class_name: string }) => l.class_name === 'Dense').map((l: { config: { name: string } }) => l.config.name);
   assert.deepEqual(dense, ['FC1_U', 'FC1', 'FC2', 'logits']);
 });
 
-test('exports of runs that leave no classifier, or in unknown formats, are refused', async () => {
+test('an unknown export format is refused before anything is written', async () => {
   const id = runs.student ?? (await svc.runJob({ kind: 'train', model: 'student', epochs: 1, ...data })).id;
   await assert.rejects(svc.exportModel(id, { format: 'keras', out: join(outRoot, 'x') }), /format: must be one of tfjs, onnx/);
   assert.equal(existsSync(join(outRoot, 'x')), false);
