@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dispatch } from './api-handlers.js';
 import { Service } from './service.js';
 import { loadOnnxRuntime } from '../ml/export/verify.js';
 import type { ExportReport } from './model-export.js';
@@ -87,4 +88,13 @@ test('an unknown export format is refused before anything is written', async () 
   const id = runs.student ?? (await svc.runJob({ kind: 'train', model: 'student', epochs: 1, ...data })).id;
   await assert.rejects(svc.exportModel(id, { format: 'keras', out: join(outRoot, 'x') }), /format: must be one of tfjs, onnx/);
   assert.equal(existsSync(join(outRoot, 'x')), false);
+  await assert.rejects(dispatch(svc, 'exportModel', { id, format: 'keras' }), /format/);
+});
+
+test('the API method exports into the run folder by default', async () => {
+  const id = runs.student ?? (await svc.runJob({ kind: 'train', model: 'student', epochs: 1, ...data })).id;
+  const rep = (await dispatch(svc, 'exportModel', { id, format: 'tfjs' })) as ExportReport;
+  assert.equal(rep.status, 'verified', rep.reason ?? '');
+  assert.equal(rep.folder, join(svc.dataDir, 'runs', id, 'exports', 'tfjs'));
+  assert.ok(svc.store.artifacts(id).some((a) => a.name === 'export-tfjs/model.json' && a.path === `runs/${id}/exports/tfjs/model.json`));
 });

@@ -7,18 +7,18 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { EXPORT_FORMATS, type ExportedFile, type ExportFormat, type ExportReport } from '../contract/api.js';
 import type { JobEvent } from '../contract/jobs.js';
 import { toChain } from '../ml/compress/chain.js';
 import { loadDataset } from '../ml/data/datasets.js';
 import { initBackend } from '../ml/engine/backend.js';
 import { chainToOnnx, type QuantGrid } from '../ml/export/onnx.js';
 import { tfjsArtifacts } from '../ml/export/tfjs-export.js';
-import { agreementOf, loadOnnxRuntime, onnxLogits, stockTfjsLogits, type Agreement } from '../ml/export/verify.js';
+import { agreementOf, loadOnnxRuntime, onnxLogits, stockTfjsLogits } from '../ml/export/verify.js';
 import { LOGITS_LAYER } from '../ml/models/classifiers.js';
 import { loadModel } from '../ml/models/model-io.js';
 
-export const EXPORT_FORMATS = ['tfjs', 'onnx'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export { EXPORT_FORMATS, type ExportFormat, type ExportReport };
 
 export interface ExportRequest {
   runId: string;
@@ -32,33 +32,6 @@ export interface ExportRequest {
   /** Test images compared (default 1,000). */
   images?: number;
   onProgress?: (message: string) => void;
-}
-
-export interface ExportedFile {
-  name: string;
-  path: string;
-  size: number;
-  sha256: string;
-}
-
-export interface ExportReport {
-  runId: string;
-  format: ExportFormat;
-  /** verified: the other runtime agrees; not verified: it is not installed; failed: it disagrees (files removed). */
-  status: 'verified' | 'not verified' | 'failed';
-  reason?: string;
-  folder: string;
-  files: ExportedFile[];
-  bytes: number;
-  gzipBytes: number;
-  /** Size of the same export with every weight in float32, and this export's share of it. */
-  float32Bytes: number;
-  sizeRatio: number;
-  quantized: string[];
-  /** uint8 tfjs weights: largest extra rounding onto the per-tensor grid. ONNX: largest |DequantizeLinear − saved| (float32 scales). */
-  weightMaxDiff: number;
-  verification?: Agreement & { runtime: string; threshold: number; distilleryAccuracy: number; exportAccuracy: number };
-  steps: string[];
 }
 
 /** Agreement an export needs with Distillery's predictions to ship. */

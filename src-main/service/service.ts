@@ -4,7 +4,8 @@ import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { ApiEvent, CompareSeries, DatasetInfo, RunDetail, Settings, SoftenResult } from '../contract/api.js';
-import type { CompareExportInput, CompareInput, CompareSeriesInput } from '../contract/api.js';
+import type { CompareExportInput, CompareInput, CompareSeriesInput, ExportFormat, ExportReport } from '../contract/api.js';
+import { EXPORT_FORMATS } from '../contract/api.js';
 import type { Comparison } from '../contract/analysis/comparison.js';
 import { compareRuns, comparisonCsv, comparisonReport } from '../compare/compare.js';
 import { renderHtmlReport } from '../report/html.js';
@@ -418,24 +419,24 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
    * predictions with Distillery's, and records the files (size, SHA-256) and
    * the verdict as artifacts of the run. An export that disagrees is removed.
    */
-  async exportModel(id: string, opts: { format: string; out: string; images?: number; onProgress?: (message: string) => void }): Promise<import('./model-export.js').ExportReport> {
+  async exportModel(id: string, opts: { format: string; out?: string; images?: number; onProgress?: (message: string) => void }): Promise<ExportReport> {
     const rid = this.resolveRunField('runId', id);
     const run = this.store.getRun(rid)!;
-    const tool = await import('./model-export.js');
-    if (!(tool.EXPORT_FORMATS as readonly string[]).includes(opts.format)) throw new ValidationError(`format: must be one of ${tool.EXPORT_FORMATS.join(', ')}, got "${opts.format}"`, 'format');
+    if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format)) throw new ValidationError(`format: must be one of ${EXPORT_FORMATS.join(', ')}, got "${opts.format}"`, 'format');
     if (leavesOf(run.kind) !== 'classifier') throw new ValidationError(`runId: run ${rid} is a ${run.kind} run; only runs that leave a classifier can be exported`, 'runId');
     if (run.status !== 'completed') throw new ValidationError(`runId: run ${rid} is ${run.status}; only completed runs can be exported`, 'runId');
-    if (!opts.out) throw new ValidationError('out: name the folder to write the export to', 'out');
+    const out = opts.out || join(runDir(this.dataDir, rid), 'exports', opts.format);
     const manifestArt = this.store.artifacts(rid).find((a) => a.name === 'compression.json');
     const manifest = manifestArt ? (JSON.parse(readFileSync(join(this.dataDir, manifestArt.path), 'utf8')) as { weights?: Record<string, import('../ml/export/onnx.js').QuantGrid>; steps?: string[] }) : {};
+    const tool = await import('./model-export.js');
     const { report, events } = await tool.exportModel({
       runId: rid,
       modelDir: this.modelDir(rid),
       dataset: run.dataset ?? 'mnist',
       grids: manifest.weights ?? {},
       steps: manifest.steps ?? [],
-      format: opts.format as import('./model-export.js').ExportFormat,
-      out: opts.out,
+      format: opts.format as ExportFormat,
+      out,
       images: opts.images,
       onProgress: opts.onProgress,
     });

@@ -4,6 +4,7 @@ import type { Component } from 'svelte';
 import type { RunViewState } from '../../lib/run-view.svelte.js';
 import ConfigPanel from './ConfigPanel.svelte';
 import CurvesPanel from './CurvesPanel.svelte';
+import ExportPanel from './ExportPanel.svelte';
 import LogPanel from './LogPanel.svelte';
 import NotesPanel from './NotesPanel.svelte';
 import ProgressPanel from './ProgressPanel.svelte';
@@ -27,6 +28,7 @@ export const RUN_PANELS: RunPanel[] = [
   { id: 'curves', component: CurvesPanel, applies: (v) => v.live || hasMetrics(v), wide: true },
   { id: 'results', component: ResultsPanel, applies: (v) => v.metrics.some((m) => m.scope === 'final') || v.artifacts.some((a) => a.kind === 'image' || a.name === 'latent/usage.json'), wide: true },
   { id: 'soften', component: SoftenPanel, applies: (v) => v.leaves === 'classifier' && v.run?.status === 'completed', wide: true },
+  { id: 'export', component: ExportPanel, applies: (v) => v.leaves === 'classifier' && v.run?.status === 'completed', wide: true },
   { id: 'summary', component: SummaryPanel, applies: () => true },
   { id: 'config', component: ConfigPanel, applies: () => true },
   { id: 'notes', component: NotesPanel, applies: () => true },
