@@ -53,7 +53,7 @@ test('setup: a small CNN and an MLP on 784 inputs, made and trained with plain t
   await cnn.fit(xs, ys, { epochs: 1, batchSize: 32, verbose: 0 });
   cnnDir = join(root, 'cnn');
   await savePlain(cnn, cnnDir);
-  const mlp = tf.sequential({ layers: [tf.layers.dense({ inputShape: [784], units: 16, activation: 'relu' }), tf.layers.dense({ units: 10 })] });
+  const mlp = tf.sequential({ layers: [tf.layers.dense({ inputShape: [784], units: 16 }), tf.layers.reLU({ name: 'relu_layer' }), tf.layers.dense({ units: 10 })] });
   mlpDir = join(root, 'mlp');
   await savePlain(mlp, mlpDir);
   const before = cnn.predict(x) as tf.Tensor;
@@ -91,12 +91,24 @@ test('an imported tfjs CNN predicts as before, is pruned, teaches a student, and
   assert.ok(on.verification!.agreement >= 0.999);
 });
 
-test('784-input MLP without a softmax imports (a Flatten in front, a softmax after the logits)', async () => {
+test('784-input MLP with a ReLU layer and no softmax imports (a Flatten in front, an Activation for the ReLU, a softmax after the logits)', async () => {
   const r = await svc.runJob({ kind: 'import', path: join(mlpDir, 'model.json'), testLimit: 100 });
   assert.equal(r.status, 'completed', r.error ?? '');
   const m = await loadModel(svc.modelDir(r.id));
   assert.deepEqual(m.inputs[0].shape, [null, 28, 28, 1]);
-  assert.deepEqual(m.layers.map((l) => l.getClassName()).slice(-2), ['Dense', 'Activation']);
+  assert.deepEqual(m.layers.map((l) => l.getClassName()), ['InputLayer', 'Flatten', 'Dense', 'Activation', 'Dense', 'Activation']);
+  // Same function as the plain tfjs model on the flat pixels.
+  const mlp = await tf.loadLayersModel(tf.io.fromMemory((() => {
+    const j = JSON.parse(readFileSync(join(mlpDir, 'model.json'), 'utf8'));
+    const w = readFileSync(join(mlpDir, 'weights.bin'));
+    return { modelTopology: j.modelTopology, weightSpecs: j.weightsManifest[0].weights, weightData: w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength) };
+  })()));
+  const flat = x.reshape([x.shape[0], 784]);
+  const want = tf.softmax(mlp.predict(flat) as tf.Tensor).dataSync();
+  const got = (m.predict(x) as tf.Tensor).dataSync();
+  let d = 0;
+  for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(want[i] - got[i]));
+  assert.ok(d < 1e-5, `imported MLP differs by ${d}`);
 });
 
 test('damaged or unsupported files are refused before a run is recorded, naming the file or layer', async () => {

@@ -5,7 +5,21 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
-export const IMPORTABLE_LAYERS = ['InputLayer', 'Dense', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dropout', 'Activation'];
+export const IMPORTABLE_LAYERS = ['InputLayer', 'Dense', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dropout', 'Activation', 'ReLU', 'Softmax'];
+
+/** ReLU and Softmax layers become the Activation layers they equal (the chain's own kind); others stay. */
+function asActivation(l: LayerJson): void {
+  const c = l.config ?? {};
+  const plainRelu = l.class_name === 'ReLU' && (c.max_value ?? null) === null && !c.negative_slope && !c.threshold;
+  const lastAxisSoftmax = l.class_name === 'Softmax' && [undefined, null, -1].includes(JSON.stringify(c.axis) === '[-1]' ? -1 : (c.axis as number | undefined));
+  if (l.class_name === 'ReLU' && !plainRelu) throw new Error(`layer "${c.name}" (ReLU with a cap, slope or threshold) is not supported`);
+  if (l.class_name === 'Softmax' && !lastAxisSoftmax) throw new Error(`layer "${c.name}" (Softmax over axis ${JSON.stringify(c.axis)}) is not supported: only the last axis`);
+  if (plainRelu || lastAxisSoftmax) {
+    const { max_value: _m, negative_slope: _n, threshold: _t, axis: _a, ...rest } = c;
+    l.config = { ...rest, activation: l.class_name === 'ReLU' ? 'relu' : 'softmax' };
+    l.class_name = 'Activation';
+  }
+}
 
 interface WeightEntry {
   name: string;
@@ -49,11 +63,14 @@ export function readImportFiles(path: string): ImportFiles {
   if (!['Sequential', 'Model', 'Functional'].includes(topo.class_name)) throw new Error(`${jsonPath}: model class ${topo.class_name} is not supported (Sequential or a functional chain)`);
   const cfg = topo.config as { layers?: LayerJson[] } | LayerJson[];
   const layerList: LayerJson[] = Array.isArray(cfg) ? cfg : (cfg?.layers ?? []);
+  for (const [i, l] of layerList.entries()) {
+    if (!IMPORTABLE_LAYERS.includes(l.class_name)) {
+      throw new Error(`layer "${String(l.config?.name ?? `#${i}`)}" (${l.class_name}) is not supported: import takes ${IMPORTABLE_LAYERS.filter((c) => c !== 'InputLayer').join(', ')} layers`);
+    }
+    asActivation(l);
+  }
   const layers = layerList.map((l, i) => ({ name: String(l.config?.name ?? `#${i}`), className: l.class_name, config: l.config ?? {} }));
   for (const l of layers) {
-    if (!IMPORTABLE_LAYERS.includes(l.className)) {
-      throw new Error(`layer "${l.name}" (${l.className}) is not supported: import takes ${IMPORTABLE_LAYERS.filter((c) => c !== 'InputLayer').join(', ')} layers`);
-    }
     if (l.className === 'Conv2D' && l.config.data_format === 'channels_first') throw new Error(`layer "${l.name}" (Conv2D) is channels-first; import takes channels-last (NHWC) models`);
   }
   const first = layers[0]?.config as { batch_input_shape?: (number | null)[]; batchInputShape?: (number | null)[] } | undefined;
