@@ -98,3 +98,35 @@ test('the API method exports into the run folder by default', async () => {
   assert.equal(rep.folder, join(svc.dataDir, 'runs', id, 'exports', 'tfjs'));
   assert.ok(svc.store.artifacts(id).some((a) => a.name === 'export-tfjs/model.json' && a.path === `runs/${id}/exports/tfjs/model.json`));
 });
+
+test('without onnxruntime-node an ONNX export is written and marked "not verified"', async () => {
+  const id = runs.student ?? (await svc.runJob({ kind: 'train', model: 'student', epochs: 1, ...data })).id;
+  process.env.DISTILLERY_NO_ONNXRUNTIME = '1';
+  try {
+    const rep = await svc.exportModel(id, { format: 'onnx', out: join(outRoot, 'unverified') });
+    assert.equal(rep.status, 'not verified');
+    assert.match(rep.reason ?? '', /not verified: onnxruntime-node is turned off/);
+    assert.equal(rep.verification, undefined);
+    assert.ok(existsSync(join(outRoot, 'unverified', 'model.onnx')));
+    const art = svc.store.artifacts(id).find((a) => a.path === join(outRoot, 'unverified', 'model.onnx'));
+    assert.equal(art?.meta.status, 'not verified');
+  } finally {
+    delete process.env.DISTILLERY_NO_ONNXRUNTIME;
+  }
+});
+
+test('an export the other runtime disagrees with is marked failed and its model files removed', async () => {
+  const id = runs.student ?? (await svc.runJob({ kind: 'train', model: 'student', epochs: 1, ...data })).id;
+  const { exportModel } = await import('./model-export.js');
+  const out = join(outRoot, 'bad');
+  // A grid that does not hold the weights (step 1, nothing below 0): the uint8 file is not the network.
+  const bogus = { bits: 8, perChannel: false, scales: [1], zeroPoints: [0] };
+  const { report, events } = await exportModel({ runId: id, modelDir: svc.modelDir(id), dataset: 'mnist', grids: { 'FC1/kernel': bogus, 'FC2/kernel': bogus }, steps: [], format: 'tfjs', out, images: 200 });
+  assert.equal(report.status, 'failed');
+  assert.match(report.reason ?? '', /agrees with Distillery on .* below 99\.0%; the export was removed/);
+  assert.deepEqual(report.files, []);
+  assert.equal(existsSync(join(out, 'model.json')), false);
+  assert.equal(existsSync(join(out, 'weights.bin')), false);
+  assert.ok(existsSync(join(out, 'export.json')), 'the verdict stays');
+  assert.deepEqual(events.filter((e) => e.type === 'artifact').map((e) => e.type === 'artifact' && [e.name, e.meta.status]), [['export-tfjs/export.json', 'failed']]);
+});

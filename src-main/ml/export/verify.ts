@@ -29,6 +29,8 @@ let ort: Promise<Ort | null> | undefined;
 
 /** onnxruntime-node, or null (with the reason) where the optional package is not installed or does not load. */
 export async function loadOnnxRuntime(): Promise<{ ort: Ort | null; reason?: string }> {
+  // Lets a check see what a machine without the optional package gets.
+  if (process.env.DISTILLERY_NO_ONNXRUNTIME) return { ort: null, reason: 'onnxruntime-node is turned off (DISTILLERY_NO_ONNXRUNTIME is set)' };
   let reason: string | undefined;
   ort ??= import('onnxruntime-node').then(
     (m) => ((m as { default?: Ort }).default?.InferenceSession ? (m as { default: Ort }).default : m),
