@@ -79,6 +79,11 @@ const KIND_CASES: Record<keyof typeof KINDS, Case> = {
     form: { sourceRunId: 'ab12', epochs: 4, trainLimit: 640 },
     expected: { kind: 'finetune', sourceRunId: 'ab12', epochs: 4, trainLimit: 640, ...DATA },
   },
+  import: {
+    argv: ['--path', '/models/mine/model.json', '--test-limit', '500', '--seed', '3'],
+    form: { path: '/models/mine/model.json', testLimit: 500, seed: 3 },
+    expected: { kind: 'import', path: '/models/mine/model.json', model: 'imported', dataset: 'mnist', testLimit: 500, seed: 3 },
+  },
 };
 
 function fromCli(schema: Parameters<typeof addSchemaOptions>[1], names: Parameters<typeof addSchemaOptions>[2], argv: string[]): Record<string, unknown> {

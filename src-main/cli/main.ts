@@ -6,6 +6,8 @@ import { AppError } from '../contract/errors.js';
 import { DATA_DIR_ENV } from '../db/data-dir.js';
 import { registerBundle } from './commands/bundle.js';
 import { registerCompare } from './commands/compare.js';
+import { registerExportModel } from './commands/export-model.js';
+import { registerImportModel } from './commands/import-model.js';
 import { registerLs } from './commands/ls.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
@@ -21,7 +23,7 @@ export function buildCli(): Command {
     .option('--json', 'print machine-readable JSON')
     .showHelpAfterError();
   const ctx = new CliContext(program);
-  for (const register of [registerRun, registerLs, registerShow, registerSummary, registerSoften, registerServe, registerCompare, registerBundle]) register(program, ctx);
+  for (const register of [registerRun, registerLs, registerShow, registerSummary, registerSoften, registerServe, registerCompare, registerBundle, registerExportModel, registerImportModel]) register(program, ctx);
   return program;
 }
 

@@ -89,6 +89,45 @@ export interface SoftenResult {
   cols: number;
 }
 
+export const EXPORT_FORMATS = ['tfjs', 'onnx'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportedFile {
+  name: string;
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+/** What `export-model` wrote and how the other runtime agreed (service/model-export.ts). */
+export interface ExportReport {
+  runId: string;
+  format: ExportFormat;
+  /** verified: the other runtime agrees; not verified: it is not installed; failed: it disagrees (files removed). */
+  status: 'verified' | 'not verified' | 'failed';
+  reason?: string;
+  folder: string;
+  files: ExportedFile[];
+  bytes: number;
+  gzipBytes: number;
+  /** Size of the same export with every weight in float32, and this export's share of it. */
+  float32Bytes: number;
+  sizeRatio: number;
+  quantized: string[];
+  /** uint8 tfjs weights: largest extra rounding onto the per-tensor grid. ONNX: largest |DequantizeLinear − saved| (float32 scales). */
+  weightMaxDiff: number;
+  verification?: {
+    images: number;
+    agreement: number;
+    maxLogitDiff: number;
+    runtime: string;
+    threshold: number;
+    distilleryAccuracy: number;
+    exportAccuracy: number;
+  };
+  steps: string[];
+}
+
 export interface Settings {
   concurrency: number;
 }
@@ -123,6 +162,14 @@ export const SoftenInput = z
 export const SettingsInput = z.object({ concurrency: z.number().int().min(1, 'must be at least 1').max(16, 'must be at most 16') }).strict();
 export const EmptyInput = z.object({}).strict();
 export const ArtifactInput = z.object({ id: RunId, artifactId: z.number().int().positive() }).strict();
+export const ExportModelInput = z
+  .object({
+    id: RunId,
+    format: z.enum(EXPORT_FORMATS),
+    /** Folder on the service's machine; default: exports/<format> in the run's folder. */
+    out: z.string().trim().min(1).max(1000).optional(),
+  })
+  .strict();
 
 /** Input of a comparison (src-main/compare/compare.ts compareRuns). */
 export const CompareInput = z
@@ -172,6 +219,7 @@ export const API_INPUTS = {
   compareRuns: CompareInput,
   compareSeries: CompareSeriesInput,
   exportComparison: CompareExportInput,
+  exportModel: ExportModelInput,
 } as const;
 
 export type ApiMethod = keyof typeof API_INPUTS;
@@ -198,6 +246,8 @@ export interface DistilleryApi {
   compareSeries(input: ApiInput<'compareSeries'>): Promise<CompareSeries[]>;
   /** The comparison as one self-contained HTML report or as CSV. */
   exportComparison(input: ApiInput<'exportComparison'>): Promise<{ name: string; mime: string; text: string }>;
+  /** Writes the run's classifier as a tfjs or ONNX model, verified with that runtime, recorded as artifacts. */
+  exportModel(input: ApiInput<'exportModel'>): Promise<ExportReport>;
   /** Live updates; returns an unsubscribe function. */
   subscribe(listener: (event: ApiEvent) => void): () => void;
 }

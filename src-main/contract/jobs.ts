@@ -22,6 +22,7 @@ export type QuantizeConfig = ConfigOf<'quantize'>;
 export type FactorizeConfig = ConfigOf<'factorize'>;
 export type ScoreConfig = ConfigOf<'score'>;
 export type FinetuneConfig = ConfigOf<'finetune'>;
+export type ImportConfig = ConfigOf<'import'>;
 export type CompressionConfig = PruneConfig | SensitivityConfig | QuantizeConfig | FactorizeConfig | ScoreConfig | FinetuneConfig;
 
 /** Turns a zod error into "field: problem; field: problem" for users. */

@@ -6,6 +6,7 @@ import type { JobEvent, SizeCard, StartMessage } from '../contract/jobs.js';
 import { computeSizeCard, measureLatency, runModelFiles, withLatency } from '../compare/size-card.js';
 import { runClassifierJob } from './classifier-job.js';
 import { runFactorizeJob, runFinetuneJob, runPruneJob, runQuantizeJob, runScoreJob, runSensitivityJob } from './compress-jobs.js';
+import { runImportJob } from './import-job.js';
 import type { JobIO } from './job-io.js';
 import { runAeDistillJob, runAutoencoderJob, runVaeJob } from './latent-jobs.js';
 
@@ -25,6 +26,7 @@ export const JOB_RUNNERS: { [K in JobKind]: Runner<K> } = {
   factorize: runFactorizeJob,
   score: runScoreJob,
   finetune: runFinetuneJob,
+  import: runImportJob,
 };
 
 /**

@@ -23,6 +23,7 @@ const handlers: Record<ApiMethod, Handler> = {
   compareRuns: (s, i) => s.compare(i),
   compareSeries: (s, i) => s.compareSeries(i),
   exportComparison: (s, i) => s.exportComparison(i),
+  exportModel: (s, i) => s.exportModel(i.id, { format: i.format, out: i.out }),
 };
 
 export function isApiMethod(name: string): name is ApiMethod {

@@ -4,7 +4,8 @@ import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import type { ApiEvent, CompareSeries, DatasetInfo, RunDetail, Settings, SoftenResult } from '../contract/api.js';
-import type { CompareExportInput, CompareInput, CompareSeriesInput } from '../contract/api.js';
+import type { CompareExportInput, CompareInput, CompareSeriesInput, ExportFormat, ExportReport } from '../contract/api.js';
+import { EXPORT_FORMATS } from '../contract/api.js';
 import type { Comparison } from '../contract/analysis/comparison.js';
 import { compareRuns, comparisonCsv, comparisonReport } from '../compare/compare.js';
 import { renderHtmlReport } from '../report/html.js';
@@ -18,6 +19,7 @@ import { Store, type Run, type RunParent } from '../db/store.js';
 import { JobRunner, type FinalState } from '../jobs/runner.js';
 import type { SpawnJobProcess } from '../jobs/spawn.js';
 import { listBuiltinDatasets, resolveDataset } from '../ml/data/datasets.js';
+import { readImportFiles } from '../ml/models/import-check.js';
 import { JobQueue } from './job-queue.js';
 import { checkAgainstSource } from './source-checks.js';
 
@@ -110,6 +112,16 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
       resolveDataset(config.dataset);
     } catch (e) {
       throw new ValidationError(`dataset: ${(e as Error).message}`);
+    }
+    if (config.kind === 'import') {
+      // A damaged or unsupported file is refused before a run is recorded.
+      const path = resolve(config.path);
+      try {
+        readImportFiles(path);
+      } catch (e) {
+        throw new ValidationError(`path: ${(e as Error).message}`, 'path');
+      }
+      config = { ...config, path };
     }
     const parents: RunParent[] = [];
     const inputs: JobInputs = {};
@@ -401,5 +413,37 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     this.softenTool ??= import('./soften-cache.js');
     const tool = await this.softenTool;
     return tool.softenCached(rid, this.modelDir(rid), run.dataset ?? 'mnist', image, temperature);
+  }
+
+  /**
+   * Writes a run's classifier as a TensorFlow.js layers model or an ONNX
+   * model in `out`, loads it back with the other runtime, compares its
+   * predictions with Distillery's, and records the files (size, SHA-256) and
+   * the verdict as artifacts of the run. An export that disagrees is removed.
+   */
+  async exportModel(id: string, opts: { format: string; out?: string; images?: number; onProgress?: (message: string) => void }): Promise<ExportReport> {
+    const rid = this.resolveRunField('runId', id);
+    const run = this.store.getRun(rid)!;
+    if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format)) throw new ValidationError(`format: must be one of ${EXPORT_FORMATS.join(', ')}, got "${opts.format}"`, 'format');
+    if (leavesOf(run.kind) !== 'classifier') throw new ValidationError(`runId: run ${rid} is a ${run.kind} run; only runs that leave a classifier can be exported`, 'runId');
+    if (run.status !== 'completed') throw new ValidationError(`runId: run ${rid} is ${run.status}; only completed runs can be exported`, 'runId');
+    const out = opts.out || join(runDir(this.dataDir, rid), 'exports', opts.format);
+    const manifestArt = this.store.artifacts(rid).find((a) => a.name === 'compression.json');
+    const manifest = manifestArt ? (JSON.parse(readFileSync(join(this.dataDir, manifestArt.path), 'utf8')) as { weights?: Record<string, import('../ml/export/onnx.js').QuantGrid>; steps?: string[] }) : {};
+    const tool = await import('./model-export.js');
+    const { report, events } = await tool.exportModel({
+      runId: rid,
+      modelDir: this.modelDir(rid),
+      dataset: run.dataset ?? 'mnist',
+      grids: manifest.weights ?? {},
+      steps: manifest.steps ?? [],
+      format: opts.format as ExportFormat,
+      out,
+      images: opts.images,
+      onProgress: opts.onProgress,
+    });
+    this.store.applyEvents(rid, events, this.dataDir);
+    this.emitRun(rid);
+    return report;
   }
 }

@@ -7,6 +7,7 @@ import { dirvae } from './dirvae.js';
 import { distill } from './distill.js';
 import { factorize } from './factorize.js';
 import { finetune } from './finetune.js';
+import { importModel } from './import.js';
 import type { KindDef, Leaves } from './kind.js';
 import { prune } from './prune.js';
 import { quantize } from './quantize.js';
@@ -28,6 +29,7 @@ export const KINDS = {
   factorize,
   score,
   finetune,
+  import: importModel,
 } as const;
 
 export type JobKind = keyof typeof KINDS;
@@ -47,6 +49,7 @@ export const JobConfigSchema = z.discriminatedUnion('kind', [
   factorize.schema,
   score.schema,
   finetune.schema,
+  importModel.schema,
 ]);
 export type JobConfig = z.infer<typeof JobConfigSchema>;
 export type ConfigOf<K extends JobKind> = z.infer<(typeof KINDS)[K]['schema']>;

@@ -5,6 +5,7 @@ import type { RunViewState } from '../../lib/run-view.svelte.js';
 import { isPerLayerMetric } from '../../../src-main/contract/analysis/layers.js';
 import ConfigPanel from './ConfigPanel.svelte';
 import CurvesPanel from './CurvesPanel.svelte';
+import ExportPanel from './ExportPanel.svelte';
 import LayersPanel from './LayersPanel.svelte';
 import LogPanel from './LogPanel.svelte';
 import NotesPanel from './NotesPanel.svelte';
@@ -37,6 +38,7 @@ export const RUN_PANELS: RunPanel[] = [
   { id: 'results', component: ResultsPanel, applies: (v) => hasFinal(v, (n) => !isPerLayerMetric(n)) || v.artifacts.some((a) => a.kind === 'image' || a.name === 'latent/usage.json'), wide: true },
   { id: 'soften', component: SoftenPanel, applies: (v) => v.leaves === 'classifier' && v.run?.status === 'completed', wide: true },
   { id: 'sizecard', component: SizeCardPanel, applies: (v) => v.leaves === 'classifier' && !!v.run?.sizeCard },
+  { id: 'export', component: ExportPanel, applies: (v) => v.leaves === 'classifier' && v.run?.status === 'completed', wide: true },
   { id: 'summary', component: SummaryPanel, applies: () => true },
   { id: 'config', component: ConfigPanel, applies: () => true },
   { id: 'notes', component: NotesPanel, applies: () => true },
