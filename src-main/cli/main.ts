@@ -6,6 +6,7 @@ import { initBackend } from '../ml/engine/backend.js';
 import { softenExample } from '../ml/inspect/soften.js';
 import type { LayersModel } from '@tensorflow/tfjs';
 import { buildConvAe, buildDenseAe, buildGaussianVae } from '../ml/models/autoencoders.js';
+import { ACTIVE_MEASURE, ACTIVE_THRESHOLD } from '../ml/train/latent-trainer.js';
 import { buildClassifier, CLASSIFIER_MODELS } from '../ml/models/classifiers.js';
 import { formatSummary, summarize } from '../ml/models/summary.js';
 import { defaultDataDir, DATA_DIR_ENV } from '../service/data-dir.js';
@@ -85,6 +86,7 @@ function keyMetrics(runs: Run[]): { key: string; label: string; fmt: (v: unknown
     { key: 'alone_test_recon_loss', label: 'student alone recon', fmt: n4 },
     { key: 'test_recon_loss', label: 'test recon loss', fmt: n4 },
     { key: 'test_elbo', label: 'test ELBO', fmt: n2 },
+    { key: 'elbo_bound', label: 'ELBO bound', fmt: (v: unknown) => (typeof v === 'string' ? v : '') },
     { key: 'test_nll', label: 'test NLL (IS)', fmt: n2 },
     { key: 'active_dims', label: 'active dims', fmt: (v: unknown) => (typeof v === 'number' ? String(v) : '') },
   ];
@@ -246,17 +248,21 @@ export function buildCli(): Command {
     (o) => ({ kind: 'vae', latentDim: o.latentDim, llSamples: o.llSamples, llImages: o.llImages }),
   );
 
+  const klOption = () =>
+    new Option('--kl <name>', "DirVAE KL term: dirichlet (closed form, exact for this model, tighter ELBO) or multigamma (the paper's)").choices(['dirichlet', 'multigamma']).default('dirichlet');
+
   single(
     vaeOptions(
       run
         .command('dirvae')
-        .description('Dirichlet VAE (Joo et al.): Dirichlet(alpha) prior, multi-Gamma KL')
+        .description('Dirichlet VAE (Joo et al.): Dirichlet(alpha) prior; Dirichlet or multi-Gamma KL')
         .option('--latent-dim <K>', 'latent size (simplex dimension)', number('--latent-dim', true), 10)
         .option('--prior-alpha <a>', 'Dirichlet prior concentration per dimension', number('--prior-alpha', false), 0.98)
-        .addOption(new Option('--sampler <name>', "Gamma sampler: exact (reparameterized Marsaglia–Tsang) or icdf (the paper's approximation)").choices(['exact', 'icdf']).default('exact')),
+        .addOption(new Option('--sampler <name>', "Gamma sampler: exact (reparameterized Marsaglia–Tsang) or icdf (the paper's approximation)").choices(['exact', 'icdf']).default('exact'))
+        .addOption(klOption()),
     ),
     (o) => `dirvae K=${o.latentDim}`,
-    (o) => ({ kind: 'dirvae', latentDim: o.latentDim, priorAlpha: o.priorAlpha, sampler: o.sampler, llSamples: o.llSamples, llImages: o.llImages }),
+    (o) => ({ kind: 'dirvae', latentDim: o.latentDim, priorAlpha: o.priorAlpha, sampler: o.sampler, kl: o.kl, llSamples: o.llSamples, llImages: o.llImages }),
   );
 
   commonTrainingOptions(
@@ -265,19 +271,21 @@ export function buildCli(): Command {
         .command('vae-compare')
         .description('Gaussian VAE and Dirichlet VAE of the same latent size, side by side (ELBO, log-likelihood, active dimensions)')
         .option('--latent-dim <K>', 'latent size of both', number('--latent-dim', true), 10)
-        .option('--prior-alpha <a>', 'Dirichlet prior concentration', number('--prior-alpha', false), 0.98),
+        .option('--prior-alpha <a>', 'Dirichlet prior concentration', number('--prior-alpha', false), 0.98)
+        .addOption(klOption()),
     ),
   ).action(async (o) => {
     const svc = service();
     try {
       const shared = { latentDim: o.latentDim, llSamples: o.llSamples, llImages: o.llImages, ...trainingConfig(o) };
-      svc.prepare({ kind: 'dirvae', priorAlpha: o.priorAlpha, ...shared });
+      const dirvae = { kind: 'dirvae', priorAlpha: o.priorAlpha, kl: o.kl, ...shared };
+      svc.prepare(dirvae);
       const runs = await runWithProgress(svc, async (onStart) => {
         const out = [await svc.runJob({ kind: 'vae', ...shared }, 'vae-compare: Gaussian VAE', (r) => onStart(r, 'Gaussian VAE'))];
-        if (out[0].status === 'completed') out.push(await svc.runJob({ kind: 'dirvae', priorAlpha: o.priorAlpha, ...shared }, 'vae-compare: Dirichlet VAE', (r) => onStart(r, 'Dirichlet VAE')));
+        if (out[0].status === 'completed') out.push(await svc.runJob(dirvae, 'vae-compare: Dirichlet VAE', (r) => onStart(r, 'Dirichlet VAE')));
         return out;
       });
-      reportRuns(runs, `VAE comparison, latent size ${o.latentDim} (lower NLL is better)`);
+      reportRuns(runs, `VAE comparison, latent size ${o.latentDim} (lower NLL is better; active dims: ${ACTIVE_MEASURE}, threshold ${ACTIVE_THRESHOLD})`);
     } finally {
       svc.close();
     }

@@ -88,6 +88,13 @@ export const DirVaeConfigSchema = z.object({
   latentDim: z.number().int().min(2, 'must be at least 2 (a Dirichlet lives on a simplex)').max(512).default(10),
   priorAlpha: z.number().positive('must be greater than 0').max(100).default(0.98),
   sampler: z.enum(['exact', 'icdf']).default('exact'),
+  // The decoder sees only the normalized sample, so the closed-form Dirichlet KL is that
+  // model's exact KL and gives the tighter ELBO; the paper's multi-Gamma KL adds a term on
+  // the Gammas' total that taxes confident posteriors (issue 12).
+  kl: z
+    .enum(['dirichlet', 'multigamma'])
+    .default('dirichlet')
+    .describe("KL term of the ELBO: 'dirichlet' (closed-form Dirichlet KL, exact for this model, tighter) or 'multigamma' (the paper's, looser)"),
   ...vaeFields,
   ...trainingFields,
 });
