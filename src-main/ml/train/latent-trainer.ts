@@ -150,6 +150,7 @@ export interface VaeSpec {
   /** Dirichlet prior concentration per dimension. */
   priorAlpha: number;
   sampler: GammaSampler;
+  /** DirVAE only (the Gaussian VAE's KL is exact and ignores it). */
   kl: DirichletKlKind;
 }
 
