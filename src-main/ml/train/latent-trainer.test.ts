@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../engine/backend.js';
 import type { Split } from '../data/datasets.js';
-import { activeDimensions, importanceSampledNll, priorCoordinateVariance, type VaeSpec } from './latent-trainer.js';
+import { activeDimensions, importanceSampledNll, latentMeans, priorCoordinateVariance, type VaeSpec } from './latent-trainer.js';
 import { mulberry32 } from './rng.js';
 
 await initBackend('cpu');
@@ -70,35 +70,54 @@ test('prior coordinate variance: 1 for N(0, I); Beta marginal variance for a sym
   assert.ok(Math.abs(priorCoordinateVariance({ kind: 'dirichlet', priorAlpha: 0.98 }, 10) - (0.98 * 8.82) / (9.8 * 9.8 * 10.8)) < 1e-12);
 });
 
-test('active dimensions: informative coordinates count, collapsed ones do not, for both kinds', () => {
-  const n = 400;
-  const random = mulberry32(21);
-  // Gaussian, 3 dims: E[z|x] spread like the prior (var ≈ 1), half-collapsed (var 0.04), collapsed (var 1e-4).
-  const g = new Float32Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    g[i * 3] = (random() - 0.5) * Math.sqrt(12); // uniform, variance 1
-    g[i * 3 + 1] = (random() - 0.5) * Math.sqrt(12) * 0.2; // variance 0.04
-    g[i * 3 + 2] = 0.3 + (random() - 0.5) * Math.sqrt(12) * 0.01; // variance 1e-4
-  }
-  const gu = activeDimensions(g, 3, priorCoordinateVariance({ kind: 'gaussian', priorAlpha: 0 }, 3));
-  assert.equal(gu.active, 2);
-  assert.ok(Math.abs(gu.relative[0] - 1) < 0.2 && gu.relative[2] < 1e-3);
+/** A one-layer head 784 → units that reads only pixel 0: out_k = act(w_k · x₀ + b_k). */
+function headOnPixel0(w: number[], b: number[], activation: 'linear' | 'softplus'): { layer: tf.layers.Layer; apply: (x: tf.SymbolicTensor) => tf.SymbolicTensor } {
+  const layer = tf.layers.dense({ units: w.length, activation });
+  return {
+    layer,
+    apply: (x) => {
+      const out = layer.apply(x) as tf.SymbolicTensor;
+      const kernel = new Float32Array(784 * w.length);
+      kernel.set(w); // row 0: pixel 0's weights
+      layer.setWeights([tf.tensor2d(kernel, [784, w.length]), tf.tensor1d(b)]);
+      return out;
+    },
+  };
+}
 
-  // Dirichlet K = 10, prior 0.98 (coordinate variance 0.00833): coordinates 0 and 1 trade a share
-  // of 0.4 between images (each has variance 0.01, relative 1.2); the other 8 hold 0.075 each
-  // with a jitter of variance 1e-8 (relative 1.2e-6: collapsed).
-  const K = 10;
-  const d = new Float32Array(n * K);
-  for (let i = 0; i < n; i++) {
-    const s = (random() - 0.5) * Math.sqrt(12) * 0.1; // variance 0.01
-    d[i * K] = 0.2 + s;
-    d[i * K + 1] = 0.2 - s;
-    for (let k = 2; k < K; k++) d[i * K + k] = 0.075 + (random() - 0.5) * Math.sqrt(12) * 1e-4;
-  }
-  const prior = priorCoordinateVariance({ kind: 'dirichlet', priorAlpha: 0.98 }, K);
-  const du = activeDimensions(d, K, prior);
+test('active dimensions from constructed encoders: informative coordinates count, collapsed ones do not, for both kinds', () => {
+  // 400 test images whose pixel 0 runs evenly over [0, 1] (variance 1/12); the other pixels are 0.
+  const n = 400;
+  const pixels = new Float32Array(n * 784);
+  for (let i = 0; i < n; i++) pixels[i * 784] = i / (n - 1);
+  const split: Split = { images: new Uint8Array(n * 784), pixels, labels: new Uint8Array(n), count: n, rows: 28, cols: 28 };
+  const x = tf.input({ shape: [784] });
+  const none = { decoder: tf.sequential(), latentDim: 0 };
+
+  // Gaussian: mu = (3x₀, 0.5x₀, 0.01x₀ + 0.3), Var_x = (0.75, 0.021, 8e-6) against the prior's 1.
+  const mu = headOnPixel0([3, 0.5, 0.01], [0, 0, 0.3], 'linear').apply(x);
+  const logvar = headOnPixel0([0, 0, 0], [0, 0, 0], 'linear').apply(x);
+  const g: VaeSpec = { vae: { ...none, encoder: tf.model({ inputs: x, outputs: [mu, logvar] }), latentDim: 3 }, kind: 'gaussian', priorAlpha: 0, sampler: 'exact', kl: 'dirichlet' };
+  const gm = latentMeans(g, split);
+  const gu = activeDimensions(gm.means, gm.dims, priorCoordinateVariance(g, 3));
+  assert.equal(gu.active, 2);
+  const uniformVar = (n + 1) / (12 * (n - 1)); // population variance of i/(n−1), i < n
+  assert.ok(Math.abs(gu.relative[0] - 9 * uniformVar) < 1e-3 && Math.abs(gu.relative[1] - 0.25 * uniformVar) < 1e-4);
+  assert.ok(gu.relative[2] < 1e-4);
+
+  // Dirichlet K = 4: α̂ = softplus(20 + 10x₀, 30 − 10x₀, 10, 10) ≈ (20 + 10x₀, 30 − 10x₀, 10, 10) (softplus(v) = v
+  // to e^-10 here). The total stays 70, so E[z|x] = α̂/70: coordinates 0 and 1 vary
+  // (Var = 100/12/70² ≈ 0.0017, relative to the prior's 0.0381 about 0.045); 2 and 3 are constant.
+  const alpha = headOnPixel0([10, -10, 0, 0], [20, 30, 10, 10], 'softplus').apply(x);
+  const d: VaeSpec = { vae: { ...none, encoder: tf.model({ inputs: x, outputs: alpha }), latentDim: 4 }, kind: 'dirichlet', priorAlpha: 0.98, sampler: 'exact', kl: 'dirichlet' };
+  const prior = priorCoordinateVariance(d, 4);
+  assert.ok(Math.abs(prior - (0.98 * 2.94) / (3.92 * 3.92 * 4.92)) < 1e-12);
+  const dm = latentMeans(d, split);
+  const du = activeDimensions(dm.means, dm.dims, prior);
   assert.equal(du.active, 2);
-  assert.ok(Math.abs(du.relative[0] - 0.01 / prior) < 0.2 * (0.01 / prior), `relative variance ${du.relative[0]}`);
-  // The raw variances are kept as they were measured.
-  assert.ok(Math.abs(du.variances[0] - 0.01) < 0.002);
+  const want = (100 * uniformVar) / (70 * 70) / prior;
+  assert.ok(Math.abs(du.relative[0] - want) < 0.01 * want, `relative variance ${du.relative[0]} vs ${want}`);
+  assert.ok(du.relative[2] < 1e-4 && du.relative[3] < 1e-4);
+  // The raw variances are kept as measured.
+  assert.ok(Math.abs(du.variances[0] - (100 * uniformVar) / (70 * 70)) < 1e-5);
 });
