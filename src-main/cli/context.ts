@@ -92,6 +92,7 @@ function keyMetrics(runs: Run[]): { key: string; label: string; fmt: (v: unknown
     { key: 'alone_test_recon_loss', label: 'student alone recon', fmt: n4 },
     { key: 'test_recon_loss', label: 'test recon loss', fmt: n4 },
     { key: 'test_elbo', label: 'test ELBO', fmt: n2 },
+    { key: 'elbo_bound', label: 'ELBO bound', fmt: (v: unknown) => (typeof v === 'string' ? v : '') },
     { key: 'test_nll', label: 'test NLL (IS)', fmt: n2 },
     { key: 'active_dims', label: 'active dims', fmt: (v: unknown) => (typeof v === 'number' ? String(v) : '') },
   ];

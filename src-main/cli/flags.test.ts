@@ -45,9 +45,9 @@ const KIND_CASES: Record<keyof typeof KINDS, Case> = {
     expected: { kind: 'vae', model: 'gaussian', latentDim: 8, llSamples: 20, llImages: 30, ...TRAIN },
   },
   dirvae: {
-    argv: ['--latent-dim', '50', '--prior-alpha', '0.5', '--sampler', 'icdf'],
-    form: { latentDim: 50, priorAlpha: 0.5, sampler: 'icdf' },
-    expected: { kind: 'dirvae', model: 'dirichlet', latentDim: 50, priorAlpha: 0.5, sampler: 'icdf', llSamples: 100, llImages: 500, ...TRAIN },
+    argv: ['--latent-dim', '50', '--prior-alpha', '0.5', '--sampler', 'icdf', '--kl', 'multigamma'],
+    form: { latentDim: 50, priorAlpha: 0.5, sampler: 'icdf', kl: 'multigamma' },
+    expected: { kind: 'dirvae', model: 'dirichlet', latentDim: 50, priorAlpha: 0.5, sampler: 'icdf', kl: 'multigamma', llSamples: 100, llImages: 500, ...TRAIN },
   },
   prune: {
     argv: ['--source', 'ab12', '--method', 'structured', '--criterion', 'apoz', '--sparsity', '0.3', '--layer-sparsity', 'FC1=0.5,FC2=0.25', '--scope', 'global', '--layers', 'FC1,FC2', '--steps', '3', '--finetune-epochs', '0', '--validation-images', '100'],
@@ -115,7 +115,7 @@ const RECIPE_CASES: Record<keyof typeof RECIPES, Case> = {
   'vae-compare': {
     argv: ['--latent-dim', '50', '--prior-alpha', '0.9', '--ll-samples', '50', '--ll-images', '300', '--epochs', '3'],
     form: { latentDim: 50, priorAlpha: 0.9, llSamples: 50, llImages: 300, epochs: 3 },
-    expected: { latentDim: 50, priorAlpha: 0.9, sampler: 'exact', llSamples: 50, llImages: 300, ...TRAIN, epochs: 3 },
+    expected: { latentDim: 50, priorAlpha: 0.9, sampler: 'exact', kl: 'dirichlet', llSamples: 50, llImages: 300, ...TRAIN, epochs: 3 },
   },
   pipeline: {
     argv: ['--source', 'ab12', '--steps', 'prune:sparsity=0.9,finetuneEpochs=1;quantize:bits=5;score', '--test-limit', '200'],

@@ -66,12 +66,20 @@ for (const kind of ['vae', 'dirvae'] as const) {
     for (const p of ['images/latent-scatter.png', 'images/reconstructions.png', 'images/latent-dimensions.png']) assert.ok(pngs.includes(p), p);
     if (kind === 'vae') assert.ok(pngs.includes('images/manifold.png'));
     assert.equal(typeof r.summary.active_dims, 'number');
+    assert.equal(r.summary.elbo_bound, kind === 'vae' ? 'gaussian-kl' : 'dirichlet-kl');
+    const usage = svc.store.artifacts(r.id).find((a) => a.name === 'latent/usage.json')!;
+    const u = JSON.parse(readFileSync(join(svc.dataDir, usage.path), 'utf8'));
+    assert.equal(u.relative.length, kind === 'vae' ? 2 : 5);
+    assert.equal(u.active, r.summary.active_dims);
+    assert.equal(u.threshold, 0.01);
+    assert.match(u.measure, /prior variance/);
   });
 }
 
 test('bad latent configs are refused before training: latent 0, T ≤ 0, alpha ≤ 0, wrong teacher kind', () => {
   assert.throws(() => svc.startJob({ kind: 'vae', latentDim: 0 }), /latentDim: must be at least 1/);
   assert.throws(() => svc.startJob({ kind: 'dirvae', priorAlpha: 0 }), /priorAlpha: must be greater than 0/);
+  assert.throws(() => svc.startJob({ kind: 'dirvae', kl: 'gaussian' }), /kl/);
   assert.throws(() => svc.startJob({ kind: 'autoencoder', sharpenTemperature: 0 }), /sharpenTemperature: must be greater than 0/);
   assert.throws(() => svc.startJob({ kind: 'ae-distill', teacherRunId: convRun, temperature: -1 }), /temperature: must be greater than 0/);
   assert.throws(() => svc.startJob({ kind: 'ae-distill', teacherRunId: convRun, alpha: 0 }), /alpha: must be greater than 0/);

@@ -7,11 +7,15 @@ import { imageGrid, scatter } from '../ml/images/png.js';
 import { autoencoderViews, buildAutoencoder, buildDirichletVae, buildGaussianVae, buildDenseAe, type Autoencoder } from '../ml/models/autoencoders.js';
 import { loadModel } from '../ml/models/model-io.js';
 import {
+  ACTIVE_MEASURE,
+  ACTIVE_THRESHOLD,
   activeDimensions,
   batchOf,
+  elboBound,
   evaluateAutoencoder,
   importanceSampledNll,
   latentMeans,
+  priorCoordinateVariance,
   trainAutoencoder,
   trainVae,
   type VaeSpec,
@@ -114,9 +118,12 @@ export async function runVaeJob(msg: StartMessage & { config: VaeConfig | DirVae
   const ds = await setUp(c, io);
   const spec: VaeSpec =
     c.kind === 'vae'
-      ? { vae: buildGaussianVae(c.latentDim), kind: 'gaussian', priorAlpha: 0, sampler: 'exact' }
-      : { vae: buildDirichletVae(c.latentDim), kind: 'dirichlet', priorAlpha: c.priorAlpha, sampler: c.sampler };
+      ? { vae: buildGaussianVae(c.latentDim), kind: 'gaussian', priorAlpha: 0, sampler: 'exact', kl: 'dirichlet' }
+      : { vae: buildDirichletVae(c.latentDim), kind: 'dirichlet', priorAlpha: c.priorAlpha, sampler: c.sampler, kl: c.kl };
   log(io, 'info', `${spec.kind} VAE, latent size ${c.latentDim}; encoder ${spec.vae.encoder.countParams().toLocaleString('en-US')} parameters`);
+  // Which bound the reported ELBO is (the Gaussian VAE's KL is exact).
+  const bound = spec.kind === 'gaussian' ? 'gaussian-kl' : elboBound(spec.kl);
+  if (spec.kind === 'dirichlet') log(io, 'info', `ELBO bound: ${bound} (${spec.kl === 'dirichlet' ? 'closed-form Dirichlet KL, exact for this model' : "the paper's multi-Gamma KL, a looser bound"})`);
   const report = stepReporter(io);
   const result = await trainVae({
     ...spec, train: ds.train, test: ds.test, epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, seed: c.seed,
@@ -129,10 +136,18 @@ export async function runVaeJob(msg: StartMessage & { config: VaeConfig | DirVae
 
   // Latent usage: which dimensions carry information about x.
   const { means, dims } = latentMeans(spec, ds.test);
-  const threshold = spec.kind === 'gaussian' ? 0.01 : 0.01 / dims;
-  const usage = activeDimensions(means, dims, threshold);
-  log(io, 'info', `active latent dimensions: ${usage.active} of ${dims} (variance of E[z|x] over test images > ${threshold.toPrecision(2)})`);
-  saveArtifact(io, msg.runDir, 'latent/usage.json', 'data', JSON.stringify({ variances: usage.variances, threshold, active: usage.active }), { title: 'Variance of E[z|x] per latent dimension' });
+  const priorVariance = priorCoordinateVariance(spec, dims);
+  const threshold = ACTIVE_THRESHOLD;
+  const usage = activeDimensions(means, dims, priorVariance, threshold);
+  log(io, 'info', `active latent dimensions: ${usage.active} of ${dims} (${ACTIVE_MEASURE}, threshold ${threshold}; prior variance ${priorVariance.toPrecision(3)})`);
+  saveArtifact(
+    io,
+    msg.runDir,
+    'latent/usage.json',
+    'data',
+    JSON.stringify({ measure: ACTIVE_MEASURE, variances: usage.variances, prior_variance: priorVariance, relative: usage.relative, threshold, active: usage.active }),
+    { title: 'Variance of E[z|x] per latent dimension, raw and relative to the prior' },
+  );
   if (dims >= 2) {
     const pts: [number, number][] = Array.from({ length: ds.test.count }, (_, i) => [means[i * dims], means[i * dims + 1]]);
     saveArtifact(io, msg.runDir, 'images/latent-scatter.png', 'image', scatter(pts, ds.test.labels), { title: `Test set latent means (dimensions 1 and 2), coloured by digit` });
@@ -165,6 +180,7 @@ export async function runVaeJob(msg: StartMessage & { config: VaeConfig | DirVae
     encoder_params: spec.vae.encoder.countParams(),
     latent_dim: dims,
     test_elbo: result.last?.test_elbo ?? null,
+    elbo_bound: bound,
     test_recon: result.last?.test_recon ?? null,
     test_kl: result.last?.test_kl ?? null,
     test_nll: nll,

@@ -5,7 +5,7 @@ import { defineKind } from './kind.js';
 export const dirvae = defineKind({
   kind: 'dirvae',
   label: 'Dirichlet VAE',
-  help: 'Dirichlet prior Dir(α) on the latent simplex (Joo et al.): latent usage per dimension, log-likelihood.',
+  help: 'Dirichlet prior Dir(α) on the latent simplex (Joo et al.); the decoder reads the sample scaled by K; Dirichlet or multi-Gamma KL; latent usage per dimension, log-likelihood.',
   group: 'latent',
   needs: [],
   leaves: 'vae',
@@ -17,6 +17,10 @@ export const dirvae = defineKind({
     priorAlpha: z.number().positive('must be greater than 0').max(100).meta({ title: 'Prior α', description: 'Dirichlet concentration per dimension; the paper uses 0.98.' }).default(0.98),
     // The paper's inverse-CDF approximation is biased (its mean is not α), so the exact sampler is the default.
     sampler: z.enum(['exact', 'icdf']).meta({ title: 'Gamma sampler', description: "exact (reparameterized Marsaglia–Tsang) or icdf (the paper's approximation, biased: its mean is not α)." }).default('exact'),
+    // The decoder sees only the normalized sample, so the closed-form Dirichlet KL is that
+    // model's exact KL and gives the tighter ELBO; the paper's multi-Gamma KL adds a term on
+    // the Gammas' total that taxes confident posteriors.
+    kl: z.enum(['dirichlet', 'multigamma']).meta({ title: 'KL term', description: "dirichlet (closed-form Dirichlet KL, exact for this model, the tighter bound) or multigamma (the paper's, looser)" }).default('dirichlet'),
     ...vaeFields,
     ...trainingFields,
   }),

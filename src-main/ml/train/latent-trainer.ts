@@ -1,7 +1,17 @@
 // Training and evaluation of autoencoders, Gaussian VAEs and Dirichlet VAEs.
 import * as tf from '@tensorflow/tfjs';
 import type { Split } from '../data/datasets.js';
-import { gaussianKl, icdfGammaApprox, logDirichlet, logNormal, multiGammaKl, normal, normalizeToSimplex, sampleGamma } from '../latent/distributions.js';
+import {
+  dirichletKl,
+  gaussianKl,
+  icdfLogGammaApprox,
+  logDirichletFromLog,
+  logNormal,
+  logNormalizeToSimplex,
+  multiGammaKl,
+  normal,
+  sampleLogGamma,
+} from '../latent/distributions.js';
 import type { Autoencoder, Vae } from '../models/autoencoders.js';
 import { mulberry32, shuffle } from './rng.js';
 import type { TrainingData } from './types.js';
@@ -131,6 +141,8 @@ export async function trainAutoencoder(o: AeTrainOptions) {
 
 export type VaeKind = 'gaussian' | 'dirichlet';
 export type GammaSampler = 'exact' | 'icdf';
+/** The DirVAE's KL term: the closed-form Dirichlet KL (exact, tighter) or the paper's multi-Gamma KL. */
+export type DirichletKlKind = 'dirichlet' | 'multigamma';
 
 export interface VaeSpec {
   vae: Vae;
@@ -138,7 +150,12 @@ export interface VaeSpec {
   /** Dirichlet prior concentration per dimension. */
   priorAlpha: number;
   sampler: GammaSampler;
+  /** DirVAE only (the Gaussian VAE's KL is exact and ignores it). */
+  kl: DirichletKlKind;
 }
+
+/** The name of the bound a DirVAE's reported ELBO is, for summaries and logs. */
+export const elboBound = (kl: DirichletKlKind) => (kl === 'dirichlet' ? 'dirichlet-kl' : 'multigamma-kl');
 
 /** Per-example reconstruction term −log p(x|z): BCE summed over the 784 pixels. */
 const reconPerExample = (logits: tf.Tensor, x: tf.Tensor) => tf.sum(bceFromLogits(logits, x), 1) as tf.Tensor1D;
@@ -153,12 +170,14 @@ function vaeTerms(s: VaeSpec, x: tf.Tensor2D, random: () => number, training: bo
   }
   // Small floor: a concentration that reaches 0 has no finite lgamma.
   const alphaHat = tf.add(s.vae.encoder.apply(x, { training }) as tf.Tensor2D, 1e-4) as tf.Tensor2D;
-  const v =
+  // Sampled in log space: small α̂ would underflow the Gamma samples themselves (see sampleLogGamma).
+  const logv =
     s.sampler === 'exact'
-      ? sampleGamma(alphaHat, random)
-      : icdfGammaApprox(alphaHat, tf.tensor2d(Float32Array.from({ length: alphaHat.size }, () => Math.max(random(), 1e-12)), alphaHat.shape));
-  const z = normalizeToSimplex(v);
-  return { z, recon: reconPerExample(s.vae.decoder.apply(z) as tf.Tensor, x), kl: multiGammaKl(alphaHat, s.priorAlpha) };
+      ? sampleLogGamma(alphaHat, random)
+      : icdfLogGammaApprox(alphaHat, tf.tensor2d(Float32Array.from({ length: alphaHat.size }, () => Math.max(random(), 1e-12)), alphaHat.shape));
+  const z = tf.exp(logNormalizeToSimplex(logv)) as tf.Tensor2D;
+  const kl = s.kl === 'multigamma' ? multiGammaKl(alphaHat, s.priorAlpha) : dirichletKl(alphaHat, s.priorAlpha);
+  return { z, recon: reconPerExample(s.vae.decoder.apply(z) as tf.Tensor, x), kl };
 }
 
 export interface VaeTrainOptions extends LoopHooks, VaeSpec, TrainingData {}
@@ -202,7 +221,8 @@ export function evaluateVae(s: VaeSpec, test: Split, random: () => number, batch
  * Importance-sampled negative log-likelihood (Burda et al.):
  *   log p(x) ≈ logsumexp_s [log p(x|z_s) + log p(z_s) − log q(z_s|x)] − log S,  z_s ~ q(z|x).
  * For the DirVAE, q and p are the Dirichlet densities of the normalized Gammas
- * (exact with the 'exact' sampler; with 'icdf' the proposal is only approximately q).
+ * (exact with the 'exact' sampler; with 'icdf' the proposal is only approximately q),
+ * evaluated from log z so that coordinates below float32's range keep their density.
  */
 export function importanceSampledNll(s: VaeSpec, test: Split, samples: number, random: () => number): number {
   let total = 0;
@@ -218,9 +238,10 @@ export function importanceSampledNll(s: VaeSpec, test: Split, samples: number, r
         logw = tf.sub(tf.sub(logPz, logNormal(z, mu, logvar)), reconPerExample(s.vae.decoder.predict(z) as tf.Tensor, x)) as tf.Tensor1D;
       } else {
         const alphaHat = tf.add(s.vae.encoder.predict(x) as tf.Tensor2D, 1e-4) as tf.Tensor2D;
-        const z = normalizeToSimplex(sampleGamma(alphaHat, random));
-        const logPz = logDirichlet(z, tf.fill(z.shape, s.priorAlpha) as tf.Tensor2D);
-        logw = tf.sub(tf.sub(logPz, logDirichlet(z, alphaHat)), reconPerExample(s.vae.decoder.predict(z) as tf.Tensor, x)) as tf.Tensor1D;
+        const logz = logNormalizeToSimplex(sampleLogGamma(alphaHat, random));
+        const logPz = logDirichletFromLog(logz, tf.fill(logz.shape, s.priorAlpha) as tf.Tensor2D);
+        const recon = reconPerExample(s.vae.decoder.predict(tf.exp(logz)) as tf.Tensor, x);
+        logw = tf.sub(tf.sub(logPz, logDirichletFromLog(logz, alphaHat)), recon) as tf.Tensor1D;
       }
       return -(tf.logSumExp(logw).dataSync()[0] - Math.log(samples));
     });
@@ -228,11 +249,7 @@ export function importanceSampledNll(s: VaeSpec, test: Split, samples: number, r
   return total / test.count;
 }
 
-/**
- * Posterior means E_q[z|x] of the test images, and how many latent
- * dimensions are active: Cov_x(E_q[z_u]) > threshold (Burda et al.'s
- * "active units"). Collapsed dimensions carry no information about x.
- */
+/** Posterior means E_q[z|x] of the test images (rows of `dims` values): mu, or α̂ / Σα̂. */
 export function latentMeans(s: VaeSpec, test: Split, batchSize = 500): { means: Float32Array; dims: number } {
   const dims = s.vae.latentDim;
   const means = new Float32Array(test.count * dims);
@@ -249,7 +266,33 @@ export function latentMeans(s: VaeSpec, test: Split, batchSize = 500): { means: 
   return { means, dims };
 }
 
-export function activeDimensions(means: Float32Array, dims: number, threshold: number): { variances: number[]; active: number } {
+/**
+ * Variance of one latent coordinate under the prior: 1 for N(0, I); for a
+ * symmetric Dirichlet(α0, …, α0) with A = Kα0, a(A − a)/(A²(A + 1)) with a = α0.
+ */
+export function priorCoordinateVariance(s: Pick<VaeSpec, 'kind' | 'priorAlpha'>, dims: number): number {
+  if (s.kind === 'gaussian') return 1;
+  const a = s.priorAlpha;
+  const A = dims * a;
+  return (a * (A - a)) / (A * A * (A + 1));
+}
+
+/** What activeDimensions measures, for logs and artifacts. */
+export const ACTIVE_MEASURE = 'Var_x(E[z_k|x]) / prior variance of z_k > threshold';
+/**
+ * Burda et al. use 0.01 on the raw variance with a N(0, I) prior; relative to the
+ * prior's variance the same 0.01 applies to any prior, so Gaussian and Dirichlet
+ * latents are counted alike (a raw 0.01 is unreachable for a simplex coordinate,
+ * whose whole variance is below 1/K).
+ */
+export const ACTIVE_THRESHOLD = 0.01;
+
+/**
+ * Which latent dimensions are active (Burda et al.'s "active units"): the variance
+ * over test images of E[z_k|x], relative to the prior variance of z_k, above
+ * `threshold`. Collapsed dimensions (E[z|x] the same for every x) carry no information.
+ */
+export function activeDimensions(means: Float32Array, dims: number, priorVariance: number, threshold = ACTIVE_THRESHOLD): { variances: number[]; relative: number[]; active: number } {
   const n = means.length / dims;
   const variances = Array.from({ length: dims }, (_, d) => {
     let s = 0;
@@ -261,5 +304,6 @@ export function activeDimensions(means: Float32Array, dims: number, threshold: n
     }
     return s2 / n - (s / n) ** 2;
   });
-  return { variances, active: variances.filter((v) => v > threshold).length };
+  const relative = variances.map((v) => v / priorVariance);
+  return { variances, relative, active: relative.filter((v) => v > threshold).length };
 }
