@@ -1,0 +1,283 @@
+// The compare view's state: which runs (from the shareable ?runs=a,b,c),
+// their comparison (api.compareRuns), the curves (api.compareSeries at the
+// chart's width in points) and every choice the panels offer. Panels read
+// and set this object; the view only decides which panels apply. The pure
+// helpers below (smoothing, alignment, recon data) are unit-tested.
+import type { ArtifactRow, CompareSeries, CompareXAxis, MetricRow, Run, RunDetail } from '../../src-main/contract/api.js';
+import { SUMMARY_NUMBERS, type Comparison, type SummaryNumber } from '../../src-main/contract/analysis/comparison.js';
+import type { Reduced, Reducer } from '../../src-main/contract/analysis/reducers.js';
+import { api } from './api.js';
+
+/** One colour per run, the same in every panel of the view (by the run's place in ?runs=). */
+export const COMPARE_PALETTE = [
+  '#2f6fdb', '#e67e22', '#27ae60', '#c0392b', '#8e44ad', '#16a085', '#d4a017', '#e84393', '#7f8c8d', '#2c3e50',
+  '#6ab04c', '#eb4d4b', '#4834d4', '#be2edd', '#f0932b', '#22a6b3', '#95afc0', '#b33939', '#218c74', '#cc8e35',
+];
+
+export const LATENT_KINDS = ['autoencoder', 'ae-distill', 'vae', 'dirvae'];
+export const RECON_DATA_NAME = 'recon/grid.f32';
+
+/** Run ids from a querystring such as "runs=a,b,c" (duplicates and junk dropped). */
+export function parseRunIds(querystring: string | undefined): string[] {
+  const raw = new URLSearchParams(querystring ?? '').get('runs') ?? '';
+  return [...new Set(raw.split(',').map((s) => s.trim().toLowerCase()).filter((s) => /^[0-9a-f]{1,32}$/.test(s)))];
+}
+
+export const compareHref = (ids: string[]) => `#/compare?runs=${ids.join(',')}`;
+
+/** Exponential moving average, debiased at the start (TensorBoard's smoothing); nulls pass through. */
+export function ema(y: ArrayLike<number | null>, weight: number): (number | null)[] {
+  const out: (number | null)[] = new Array(y.length);
+  let acc = 0;
+  let n = 0;
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i];
+    if (v === null || !Number.isFinite(v)) {
+      out[i] = null;
+      continue;
+    }
+    if (weight <= 0) {
+      out[i] = v;
+      continue;
+    }
+    acc = acc * weight + (1 - weight) * v;
+    n++;
+    out[i] = acc / (1 - Math.pow(weight, n));
+  }
+  return out;
+}
+
+/**
+ * Several (x, y...) tables on one sorted x: the union of their x values, each
+ * column null where its table has no point at that x. Returns [x, ...columns].
+ */
+export function alignTables(tables: { x: ArrayLike<number>; ys: ArrayLike<number | null>[] }[]): (number | null)[][] {
+  const xs = [...new Set(tables.flatMap((t) => Array.from(t.x)))].sort((a, b) => a - b);
+  const at = new Map(xs.map((x, i) => [x, i]));
+  const out: (number | null)[][] = [xs];
+  for (const t of tables) {
+    for (const y of t.ys) {
+      const col: (number | null)[] = new Array(xs.length).fill(null);
+      // Downsampled series can repeat an x (first/min/max/last of one bucket): the last one wins.
+      for (let i = 0; i < t.x.length; i++) col[at.get(t.x[i])!] = y[i];
+      out.push(col);
+    }
+  }
+  return out;
+}
+
+export interface ReconData {
+  n: number;
+  rows: number;
+  cols: number;
+  originals: Float32Array;
+  reconstructions: Float32Array;
+}
+
+/** Bytes of a data: URL (base64). */
+export function dataUrlBytes(dataUrl: string): Uint8Array {
+  const b64 = dataUrl.slice(dataUrl.indexOf(',') + 1);
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** The recon data file (float32 [2, n, rows, cols], little-endian) from its bytes and artifact meta. */
+export function decodeReconData(bytes: Uint8Array, meta: Record<string, unknown>): ReconData {
+  const rows = Number(meta.rows ?? 28);
+  const cols = Number(meta.cols ?? 28);
+  const size = rows * cols;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = Math.floor(bytes.byteLength / 4);
+  const all = new Float32Array(count);
+  for (let i = 0; i < count; i++) all[i] = view.getFloat32(i * 4, true);
+  const n = Math.min(Number(meta.n ?? Math.floor(count / (2 * size))), Math.floor(count / (2 * size)));
+  return { n, rows, cols, originals: all.subarray(0, n * size), reconstructions: all.subarray(n * size, 2 * n * size) };
+}
+
+/** Mean squared error between image i of a and of b (each [n, size]). */
+export function imageMse(a: Float32Array, b: Float32Array, i: number, size: number): number {
+  let s = 0;
+  for (let k = i * size; k < (i + 1) * size; k++) s += (a[k] - b[k]) ** 2;
+  return s / size;
+}
+
+/** Colour of a difference in [0, 1] on the heat map: black → red → yellow → white. */
+export function heatColour(v: number): [number, number, number] {
+  const t = Math.min(1, Math.max(0, v));
+  return [Math.round(255 * t), Math.round(255 * t * t), Math.round(255 * t * t * t)];
+}
+
+export type TableScope = MetricRow['scope'];
+export type CurveScope = 'batch' | 'epoch';
+
+/** Reducer of a metric row; "mean of the last N" is shown as meanLast. */
+export const REDUCER_LABELS: Record<Reducer, string> = { last: 'last', best: 'best', min: 'min', max: 'max', meanLast: 'mean of last N' };
+
+export class CompareState {
+  ids = $state<string[]>([]);
+  comparison = $state<Comparison | null>(null);
+  error = $state('');
+  loading = $state(false);
+
+  // Curves.
+  series = $state<CompareSeries[]>([]);
+  seriesError = $state('');
+  curveScope = $state<CurveScope>('batch');
+  xAxis = $state<CompareXAxis>('step');
+  chosen = $state<string[]>([]);
+  smoothing = $state(0.6);
+  logY = $state(false);
+  /** Points asked of the server per series: the charts' width in pixels. */
+  budget = $state(800);
+
+  // Tables.
+  tableScope = $state<TableScope>('epoch');
+  reducers = $state<Record<string, Reducer>>({});
+  lastN = $state(5);
+  baseline = $state<string | null>(null);
+  showAllConfig = $state(false);
+
+  /** Run details (artifacts), loaded on demand by the panels that need them. */
+  details = $state<Record<string, RunDetail>>({});
+
+  readonly runs = $derived<Run[]>(this.comparison?.runs ?? []);
+  readonly kinds = $derived(new Set(this.runs.map((r) => r.kind)));
+  readonly metricNames = $derived([...new Set(this.series.map((s) => s.name))].sort());
+  readonly baselineIndex = $derived(this.baseline ? this.ids.indexOf(this.baseline) : -1);
+  /** Summary fields at least one run has. */
+  readonly summaryFields = $derived<SummaryNumber[]>(SUMMARY_NUMBERS.filter((f) => this.comparison?.summary.some((r) => r[f] !== null)));
+  readonly tableMetrics = $derived((this.comparison?.metrics ?? []).filter((m) => m.scope === this.tableScope));
+  readonly configRows = $derived((this.comparison?.config ?? []).filter((r) => this.showAllConfig || r.differs));
+
+  private seriesToken = 0;
+  private compareToken = 0;
+
+  constructor(ids: string[]) {
+    this.ids = ids;
+  }
+
+  colour(id: string): string {
+    const i = this.ids.indexOf(id);
+    return COMPARE_PALETTE[(i < 0 ? 0 : i) % COMPARE_PALETTE.length];
+  }
+
+  label(id: string): string {
+    const r = this.runs.find((x) => x.id === id);
+    return r?.name ? `${r.name} (${id})` : id;
+  }
+
+  /** The comparison (summary, reduced metrics of the table's scope, every config key). */
+  async loadComparison(scope: TableScope, lastN: number): Promise<void> {
+    if (this.ids.length === 0) return;
+    const token = ++this.compareToken;
+    this.loading = true;
+    try {
+      const c = await api.compareRuns({ ids: this.ids, scopes: [scope], lastN, allConfig: true });
+      if (token !== this.compareToken) return;
+      this.comparison = c;
+      this.error = '';
+    } catch (e) {
+      if (token === this.compareToken) this.error = (e as Error).message;
+    } finally {
+      if (token === this.compareToken) this.loading = false;
+    }
+  }
+
+  /** Every metric of the curve scope, downsampled to `budget` points per series. */
+  async loadSeries(scope: CurveScope, xAxis: CompareXAxis, budget: number): Promise<void> {
+    if (this.ids.length === 0) return;
+    const token = ++this.seriesToken;
+    try {
+      const s = await api.compareSeries({ ids: this.ids, names: [], scope, xAxis, budget: Math.max(2, Math.min(10000, Math.round(budget))) });
+      if (token !== this.seriesToken) return;
+      this.series = s;
+      this.seriesError = '';
+      const names = new Set(s.map((x) => x.name));
+      const kept = this.chosen.filter((n) => names.has(n));
+      if (kept.length === 0) {
+        const first = ['loss', 'test_accuracy', 'elbo', 'test_elbo', 'test_recon_loss'].find((n) => names.has(n)) ?? [...names].sort()[0];
+        this.chosen = first ? [first] : [];
+      } else if (kept.length !== this.chosen.length) this.chosen = kept;
+    } catch (e) {
+      if (token === this.seriesToken) this.seriesError = (e as Error).message;
+    }
+  }
+
+  seriesOf(name: string): CompareSeries[] {
+    const byRun = new Map(this.series.filter((s) => s.name === name).map((s) => [s.runId, s]));
+    return this.ids.flatMap((id) => (byRun.has(id) ? [byRun.get(id)!] : []));
+  }
+
+  toggleMetric(name: string): void {
+    this.chosen = this.chosen.includes(name) ? this.chosen.filter((n) => n !== name) : [...this.chosen, name];
+  }
+
+  reducerOf(metric: string): Reducer {
+    return this.reducers[`${this.tableScope}:${metric}`] ?? 'last';
+  }
+
+  setReducer(metric: string, r: Reducer): void {
+    this.reducers = { ...this.reducers, [`${this.tableScope}:${metric}`]: r };
+  }
+
+  /** A reduced metric's value for the chosen reducer. */
+  reduced(p: Reduced | null, r: Reducer): number | null {
+    return p ? p[r] : null;
+  }
+
+  /** Value minus the pinned baseline's (null without a baseline, for the baseline itself, or where either is missing). */
+  delta(values: (number | null)[], i: number): number | null {
+    const b = this.baselineIndex;
+    if (b < 0 || i === b) return null;
+    const v = values[i];
+    const bv = values[b];
+    return v === null || bv === null || v === undefined || bv === undefined ? null : v - bv;
+  }
+
+  async loadDetails(ids: string[]): Promise<void> {
+    const missing = ids.filter((id) => !this.details[id]);
+    if (missing.length === 0) return;
+    const loaded = await Promise.all(missing.map((id) => api.getRun({ id }).catch(() => null)));
+    const next = { ...this.details };
+    loaded.forEach((d, i) => d && (next[missing[i]] = d));
+    this.details = next;
+  }
+
+  artifact(id: string, name: string): ArtifactRow | undefined {
+    return this.details[id]?.artifacts.find((a) => a.name === name);
+  }
+
+  /** Downloads text as a file through a Blob link (works in both hosts). */
+  static download(name: string, mime: string, data: string | Blob): void {
+    const blob = typeof data === 'string' ? new Blob([data], { type: mime }) : data;
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+
+  async exportAs(format: 'csv' | 'html'): Promise<void> {
+    const charts = this.chosen.length ? { names: [...this.chosen], scope: this.curveScope, xAxis: this.xAxis, budget: 600 } : undefined;
+    const r = await api.exportComparison({ ids: this.ids, format, baseline: this.baseline ?? undefined, lastN: this.lastN, ...(format === 'html' ? { charts } : {}) });
+    CompareState.download(r.name, r.mime, r.text);
+  }
+}
+
+/** Numbers for the tables: integers with thousands separators, others to 4 significant places after the point. */
+export function fmtValue(v: number | null | undefined, field?: string): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  if (field === 'durationS') return v.toFixed(1);
+  if (Number.isInteger(v) || Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
+  return v.toFixed(4);
+}
+
+export function fmtDelta(v: number | null, field?: string): string {
+  if (v === null || !Number.isFinite(v)) return '';
+  return (v > 0 ? '+' : v < 0 ? '−' : '±') + fmtValue(Math.abs(v), field);
+}
