@@ -10,8 +10,9 @@ import { chromium, type Page } from 'playwright-core';
 import { Store } from '../src-main/db/store.js';
 import { ARTIFACTS, CHROMIUM, type Target } from './harness.js';
 
-export const shot = async (t: Target, name: string) => {
+export const shot = async (t: Target, name: string, top = false) => {
   await t.page.setViewportSize({ width: 1280, height: 800 });
+  if (top) await t.page.evaluate(() => window.scrollTo(0, 0));
   await t.page.screenshot({ path: join(ARTIFACTS, `${t.name}-compare-${name}.png`), fullPage: false });
 };
 
@@ -142,7 +143,9 @@ export async function threeClassifiers(t: Target, ids: Record<string, string>): 
 
   // Distillation panel: the teacher and its student.
   await page.locator('[data-testid=agreement] td.num').filter({ hasText: '%' }).first().waitFor({ timeout: 60_000 });
-  await shot(t, '01-classifiers');
+  await shot(t, '01-classifiers', true);
+  await page.locator('[data-panel=distill]').scrollIntoViewIfNeeded();
+  await shot(t, '01b-distill');
 
   // Exports: the CSV and the HTML report (opened from disk with the network off).
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
@@ -155,7 +158,7 @@ export async function threeClassifiers(t: Target, ids: Record<string, string>): 
 
   // Dark mode stays readable (looked at in the screenshot).
   await page.emulateMedia({ colorScheme: 'dark' });
-  await shot(t, '02-classifiers-dark');
+  await shot(t, '02-classifiers-dark', true);
   await page.emulateMedia({ colorScheme: 'light' });
 }
 

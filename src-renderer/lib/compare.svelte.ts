@@ -131,6 +131,8 @@ export class CompareState {
   logY = $state(false);
   /** Points asked of the server per series: the charts' width in pixels. */
   budget = $state(800);
+  /** Set once the curves panel has measured itself (until then the view's width stands in). */
+  budgetSet = false;
 
   // Tables.
   tableScope = $state<TableScope>('epoch');
