@@ -1,10 +1,11 @@
 // The compare view in Chromium (serve mode) on a copy of the shared fixture,
-// with reconstruction data of known values written into two latent runs.
+// with reconstruction data of known values written into two latent runs and
+// test-set predictions of known values into three classifier runs.
 import { after, before, describe, test } from 'node:test';
 import { Store } from '../src-main/db/store.js';
 import { fixtureCopy } from './fixture.js';
 import { chromiumMissing, serveTarget, type Target } from './harness.js';
-import { fromLineage, imageComparer, reconA, reconB, runIdsByName, threeClassifiers, writeReconData } from './compare.js';
+import { PREDICTORS, fromLineage, imageComparer, reconA, reconB, runIdsByName, threeClassifiers, writePredictions, writeReconData } from './compare.js';
 
 describe('compare view (serve mode)', { skip: chromiumMissing() ?? false }, () => {
   let t: Target;
@@ -14,6 +15,7 @@ describe('compare view (serve mode)', { skip: chromiumMissing() ?? false }, () =
     ids = runIdsByName(dir);
     writeReconData(dir, ids['conv autoencoder'], reconA);
     writeReconData(dir, ids.vae, reconB);
+    for (const [name, predict] of Object.entries(PREDICTORS)) writePredictions(dir, ids[name], predict);
     t = await serveTarget(dir);
   });
   after(async () => t?.close());

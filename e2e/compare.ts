@@ -56,6 +56,32 @@ export function writeReconData(dir: string, runId: string, recon: (i: number, k:
   }
 }
 
+// ---- Test-set predictions with known values ---------------------------------
+
+export const PRED_N = 100;
+export const label = (i: number) => (i * 3 + Math.floor(i / 10)) % 10;
+/** Known predictions per fixture run: the teacher errs on every 7th image, the distilled student on every 3rd, the student alone says 0 on every 2nd. */
+export const PREDICTORS: Record<string, (i: number) => number> = {
+  teacher: (i) => (i % 7 === 0 ? (label(i) + 1) % 10 : label(i)),
+  'student distilled': (i) => (i % 3 === 0 ? (label(i) + 2) % 10 : label(i)),
+  'student alone': (i) => (i % 2 === 0 ? 0 : label(i)),
+};
+
+/** Writes a predictions.u8 (uint8 [2, n]: predictions, labels) into a run's folder and registers it, as a classifier job would. */
+export function writePredictions(dir: string, runId: string, predict: (i: number) => number): void {
+  const buf = Buffer.alloc(2 * PRED_N);
+  for (let i = 0; i < PRED_N; i++) (buf[i] = predict(i)), (buf[PRED_N + i] = label(i));
+  const rel = `runs/${runId}/predictions.u8`;
+  mkdirSync(join(dir, 'runs', runId), { recursive: true });
+  writeFileSync(join(dir, rel), buf);
+  const store = new Store(dir);
+  try {
+    store.applyEvents(runId, [{ type: 'artifact', kind: 'data', name: 'predictions.u8', path: join(dir, rel), size: buf.length, sha256: createHash('sha256').update(buf).digest('hex'), meta: { n: PRED_N, classes: 10 } }], dir);
+  } finally {
+    store.close();
+  }
+}
+
 // ---- Independent expectations ---------------------------------------------
 
 /** Dot paths of a JSON value's leaves (own implementation, not config-diff.ts). */
@@ -141,8 +167,24 @@ export async function threeClassifiers(t: Target, ids: Record<string, string>): 
   const params = await page.locator(`[data-testid=summary-table] tr[data-run-id="${ids.teacher}"] td[data-field=params]`).textContent();
   assert.match(params!.trim(), /^\d{1,3}(,\d{3})+$/, 'counts have thousands separators');
 
-  // Distillation panel: the teacher and its student.
-  await page.locator('[data-testid=agreement] td.num').filter({ hasText: '%' }).first().waitFor({ timeout: 60_000 });
+  // Distillation panel: the teacher and its student agree where both are right or make the same mistake.
+  const agree = Array.from({ length: PRED_N }, (_, i) => PREDICTORS.teacher(i) === PREDICTORS['student distilled'](i)).filter(Boolean).length / PRED_N;
+  await page.locator(`[data-testid=agreement] tr[data-run-id="${ids['student distilled']}"] td.num`).filter({ hasText: `${(agree * 100).toFixed(0)}%` }).waitFor({ timeout: 60_000 });
+
+  // Per-class accuracy and confusion counts from the saved predictions.
+  for (const name of names) {
+    const id = ids[name];
+    for (const k of [0, 3, 7]) {
+      const of = Array.from({ length: PRED_N }, (_, i) => i).filter((i) => label(i) === k);
+      const expectedAcc = of.filter((i) => PREDICTORS[name](i) === k).length / of.length;
+      await page.locator(`[data-testid=class-accuracy] .bar[data-run-id="${id}"][data-class="${k}"]`).waitFor();
+      assert.equal(Number(await attr(page, `[data-testid=class-accuracy] .bar[data-run-id="${id}"][data-class="${k}"]`, 'data-value')), expectedAcc, `${name}, digit ${k}`);
+    }
+    const count = Array.from({ length: PRED_N }, (_, i) => i).filter((i) => label(i) === 4 && PREDICTORS[name](i) === 0).length;
+    assert.equal(Number(await attr(page, `[data-testid=confusion][data-run-id="${id}"] td[data-label="4"][data-predicted="0"]`, 'data-count')), count, `${name}: 4 taken for 0`);
+  }
+  await page.locator('[data-panel=classes]').scrollIntoViewIfNeeded();
+  await shot(t, '01c-classes');
   await shot(t, '01-classifiers', true);
   await page.locator('[data-panel=distill]').scrollIntoViewIfNeeded();
   await shot(t, '01b-distill');

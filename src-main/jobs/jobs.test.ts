@@ -43,7 +43,7 @@ test('the kd recipe writes three completed runs with lineage, metrics and reload
     assert.deepEqual([...new Set(epochs.map((m) => m.name))].sort(), ['test_accuracy', 'test_loss', 'train_accuracy', 'train_loss']);
     assert.equal(svc.store.metrics(r.id, 'batch').filter((m) => m.name === 'loss').length, 4, '256 images / 64 = 4 steps');
     const arts = svc.store.artifacts(r.id);
-    assert.deepEqual(arts.map((a) => a.name).sort(), ['model.json', 'weights.bin']);
+    assert.deepEqual(arts.map((a) => a.name).sort(), ['model.json', 'predictions.u8', 'weights.bin']);
     assert.ok(arts.every((a) => /^[0-9a-f]{64}$/.test(a.sha256) && a.size > 0));
     const model = await loadModel(svc.modelDir(r.id));
     const { accuracy } = evaluate(model, ds.test);

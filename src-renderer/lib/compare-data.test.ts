@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeReconData } from '../../src-main/jobs/recon-data.js';
-import { alignTables, dataUrlBytes, decodeReconData, ema, fmtDelta, fmtValue, heatColour, imageMse, parseRunIds } from './compare-data.js';
+import { agreement, alignTables, confusion, dataUrlBytes, decodePredictions, decodeReconData, ema, fmtDelta, fmtValue, heatColour, imageMse, parseRunIds, perClassAccuracy } from './compare-data.js';
 
 test('run ids come from ?runs=, deduplicated, junk dropped', () => {
   assert.deepEqual(parseRunIds('runs=ab12,cd34,ab12,,not-hex,EF56'), ['ab12', 'cd34', 'ef56']);
@@ -59,4 +59,21 @@ test('heat colours run from black to white; numbers get thousands separators', (
   assert.equal(fmtDelta(-1081600), '−1,081,600');
   assert.equal(fmtDelta(0.25), '+0.2500');
   assert.equal(fmtDelta(null), '');
+});
+
+test('predictions: per-class accuracy, confusion counts and agreement', async () => {
+  const { encodePredictions } = await import('../../src-main/jobs/predictions.js');
+  // Logits of 4 images over 3 classes: top classes 2, 0, 1, 1; labels 2, 1, 1, 0.
+  const logits = Float32Array.from([0, 1, 5, 3, 0, 0, 0, 9, 1, 0, 2, 1]);
+  const bytes = encodePredictions(logits, [2, 1, 1, 0], 3);
+  const p = decodePredictions(new Uint8Array(bytes), { n: 4, classes: 3 });
+  assert.deepEqual(Array.from(p.predicted), [2, 0, 1, 1]);
+  assert.deepEqual(confusion(p), [
+    [0, 1, 0],
+    [1, 1, 0],
+    [0, 0, 1],
+  ]);
+  assert.deepEqual(perClassAccuracy(p), [0, 0.5, 1]);
+  const q = decodePredictions(Uint8Array.from([2, 0, 0, 0, 2, 1, 1, 0]), { n: 4, classes: 3 });
+  assert.equal(agreement(p, q), 0.5);
 });

@@ -116,3 +116,42 @@ export function fmtDelta(v: number | null, field?: string): string {
   if (v === null || !Number.isFinite(v)) return '';
   return (v > 0 ? '+' : v < 0 ? '−' : '±') + fmtValue(Math.abs(v), field);
 }
+
+export const PREDICTIONS_NAME = 'predictions.u8';
+
+export interface Predictions {
+  n: number;
+  classes: number;
+  predicted: Uint8Array;
+  labels: Uint8Array;
+}
+
+/** The predictions file (uint8 [2, n]: top class per test image, then the labels). */
+export function decodePredictions(bytes: Uint8Array, meta: Record<string, unknown>): Predictions {
+  const n = Math.min(Number(meta.n ?? bytes.length / 2), Math.floor(bytes.length / 2));
+  return { n, classes: Number(meta.classes ?? 10), predicted: bytes.subarray(0, n), labels: bytes.subarray(n, 2 * n) };
+}
+
+/** Confusion counts, [label][predicted]. */
+export function confusion(p: Predictions): number[][] {
+  const m = Array.from({ length: p.classes }, () => new Array<number>(p.classes).fill(0));
+  for (let i = 0; i < p.n; i++) if (p.labels[i] < p.classes && p.predicted[i] < p.classes) m[p.labels[i]][p.predicted[i]]++;
+  return m;
+}
+
+/** Accuracy per true class (null for a class with no test images). */
+export function perClassAccuracy(p: Predictions): (number | null)[] {
+  return confusion(p).map((row, k) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return total ? row[k] / total : null;
+  });
+}
+
+/** Share of images on which two runs predict the same class (over the images both have). */
+export function agreement(a: Predictions, b: Predictions): number | null {
+  const n = Math.min(a.n, b.n);
+  if (n === 0) return null;
+  let same = 0;
+  for (let i = 0; i < n; i++) if (a.predicted[i] === b.predicted[i]) same++;
+  return same / n;
+}

@@ -7,7 +7,7 @@ import type { ArtifactRow, CompareSeries, CompareXAxis, MetricRow, Run, RunDetai
 import { SUMMARY_NUMBERS, type Comparison, type SummaryNumber } from '../../src-main/contract/analysis/comparison.js';
 import type { Reduced, Reducer } from '../../src-main/contract/analysis/reducers.js';
 import { api } from './api.js';
-import { COMPARE_PALETTE } from './compare-data.js';
+import { COMPARE_PALETTE, PREDICTIONS_NAME, dataUrlBytes, decodePredictions, type Predictions } from './compare-data.js';
 
 export * from './compare-data.js';
 
@@ -147,6 +147,30 @@ export class CompareState {
     const next = { ...this.details };
     loaded.forEach((d, i) => d && (next[missing[i]] = d));
     this.details = next;
+  }
+
+  /** Test-set predictions (predictions.u8) of the runs that saved them; loaded once per run. */
+  predictions = $state<Record<string, Predictions>>({});
+  predictionsLoaded = $state(false);
+
+  async loadPredictions(ids: string[]): Promise<void> {
+    await this.loadDetails(ids);
+    const next: Record<string, Predictions> = { ...this.predictions };
+    await Promise.all(
+      ids
+        .filter((id) => !next[id])
+        .map(async (id) => {
+          const a = this.artifact(id, PREDICTIONS_NAME);
+          if (!a) return;
+          try {
+            next[id] = decodePredictions(dataUrlBytes((await api.getArtifact({ id, artifactId: a.id })).dataUrl), a.meta);
+          } catch {
+            /* shown as missing */
+          }
+        }),
+    );
+    this.predictions = next;
+    this.predictionsLoaded = true;
   }
 
   artifact(id: string, name: string): ArtifactRow | undefined {

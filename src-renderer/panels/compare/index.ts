@@ -4,6 +4,7 @@
 import type { Component } from 'svelte';
 import { leavesOf } from '../../../src-main/contract/kinds/index.js';
 import { LATENT_KINDS, type CompareState } from '../../lib/compare.svelte.js';
+import ClassesPanel from './ClassesPanel.svelte';
 import ConfigDiffPanel from './ConfigDiffPanel.svelte';
 import CurvesPanel from './CurvesPanel.svelte';
 import DistillPanel from './DistillPanel.svelte';
@@ -35,6 +36,7 @@ export const COMPARE_PANELS: ComparePanel[] = [
   { id: 'summary', component: SummaryTablePanel, applies: () => true, wide: true },
   { id: 'metrics', component: MetricsPanel, applies: () => true, wide: true },
   { id: 'distill', component: DistillPanel, applies: (s) => teacherAndStudents(s) !== null, wide: true },
+  { id: 'classes', component: ClassesPanel, applies: (s) => s.runs.some((r) => leavesOf(r.kind) === 'classifier'), wide: true },
   { id: 'images', component: ImagesPanel, applies: (s) => s.runs.some((r) => LATENT_KINDS.includes(r.kind)), wide: true },
   { id: 'vae', component: VaePanel, applies: (s) => s.runs.some((r) => r.kind === 'vae' || r.kind === 'dirvae'), wide: true },
   { id: 'config', component: ConfigDiffPanel, applies: () => true, wide: true },
