@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Service } from '../service/service.js';
@@ -48,6 +48,12 @@ test('the kd recipe writes three completed runs with lineage, metrics and reload
     const model = await loadModel(svc.modelDir(r.id));
     const { accuracy } = evaluate(model, ds.test);
     assert.equal(accuracy, r.summary.test_accuracy, `run ${r.id}: reloaded weights give the recorded test accuracy`);
+    // The saved test-set predictions (predictions.u8: top class, then label) give the same accuracy.
+    const pred = readFileSync(join(svc.dataDir, arts.find((a) => a.name === 'predictions.u8')!.path));
+    const n = ds.test.count;
+    assert.equal(pred.length, 2 * n);
+    assert.deepEqual([...pred.subarray(n)], [...ds.test.labels]);
+    assert.equal([...pred.subarray(0, n)].filter((p, i) => p === ds.test.labels[i]).length / n, r.summary.test_accuracy, `run ${r.id}: predictions agree with the accuracy`);
     model.dispose();
   }
   svc.close();
