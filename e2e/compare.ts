@@ -135,6 +135,12 @@ export async function threeClassifiers(t: Target, ids: Record<string, string>): 
   await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=hover-values] tbody tr td:nth-child(2)')].filter((td) => /\d/.test(td.textContent ?? '')).length === 3);
 
+  // Images seen on x: 4 steps of 64 images.
+  assert.equal(await attr(page, '[data-testid=compare-chart]', 'data-xmax'), '4');
+  await page.getByLabel('x axis').selectOption('images');
+  await page.waitForSelector('[data-testid=compare-chart][data-xmax="256"][data-series="3"]');
+  await page.getByLabel('x axis').selectOption('step');
+
   // Config diff: only differing keys, computed here from the stored configs.
   const store = new Store(t.dataDir);
   const configs = chosen.map((id) => store.getRun(id)!.config);

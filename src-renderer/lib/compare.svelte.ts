@@ -11,6 +11,8 @@ import { COMPARE_PALETTE, PREDICTIONS_NAME, dataUrlBytes, decodePredictions, typ
 
 export * from './compare-data.js';
 
+/** x axes of the curves: the server's, and images seen (derived here from step or epoch). */
+export type XChoice = CompareXAxis | 'images';
 export type TableScope = MetricRow['scope'];
 export type CurveScope = 'batch' | 'epoch';
 
@@ -27,7 +29,7 @@ export class CompareState {
   series = $state<CompareSeries[]>([]);
   seriesError = $state('');
   curveScope = $state<CurveScope>('batch');
-  xAxis = $state<CompareXAxis>('step');
+  xAxis = $state<XChoice>('step');
   chosen = $state<string[]>([]);
   smoothing = $state(0.6);
   logY = $state(false);
@@ -90,7 +92,8 @@ export class CompareState {
   }
 
   /** Every metric of the curve scope, downsampled to `budget` points per series. */
-  async loadSeries(scope: CurveScope, xAxis: CompareXAxis, budget: number): Promise<void> {
+  async loadSeries(scope: CurveScope, choice: XChoice, budget: number): Promise<void> {
+    const xAxis: CompareXAxis = choice === 'images' ? 'step' : choice;
     if (this.ids.length === 0) return;
     const token = ++this.seriesToken;
     try {
@@ -107,6 +110,19 @@ export class CompareState {
     } catch (e) {
       if (token === this.seriesToken) this.seriesError = (e as Error).message;
     }
+  }
+
+  /**
+   * Factor from the server's x to the chosen axis for one run: images seen is
+   * step × batch size (batch scope) or epoch × training images (epoch scope);
+   * null when the run's config does not say.
+   */
+  xScale(id: string): number | null {
+    if (this.xAxis !== 'images') return 1;
+    const r = this.runs.find((x) => x.id === id);
+    if (!r) return null;
+    const v = this.curveScope === 'batch' ? r.config.batchSize : (r.summary.train_images ?? r.config.trainLimit);
+    return typeof v === 'number' && v > 0 ? v : null;
   }
 
   seriesOf(name: string): CompareSeries[] {
@@ -191,7 +207,7 @@ export class CompareState {
   }
 
   async exportAs(format: 'csv' | 'html'): Promise<void> {
-    const charts = this.chosen.length ? { names: [...this.chosen], scope: this.curveScope, xAxis: this.xAxis, budget: 600 } : undefined;
+    const charts = this.chosen.length ? { names: [...this.chosen], scope: this.curveScope, xAxis: this.xAxis === 'images' ? ('step' as const) : this.xAxis, budget: 600 } : undefined;
     const r = await api.exportComparison({ ids: this.ids, format, baseline: this.baseline ?? undefined, lastN: this.lastN, ...(format === 'html' ? { charts } : {}) });
     CompareState.download(r.name, r.mime, r.text);
   }
