@@ -195,6 +195,11 @@ export async function threeClassifiers(t: Target, ids: Record<string, string>): 
   await page.locator('[data-panel=distill]').scrollIntoViewIfNeeded();
   await shot(t, '01b-distill');
 
+  // Each chart as PNG.
+  const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'PNG' }).first().click()]);
+  assert.equal(png.suggestedFilename(), 'loss.png');
+  assert.equal(readFileSync((await png.path())!).subarray(0, 4).toString('hex'), '89504e47', 'a PNG file');
+
   // Exports: the CSV and the HTML report (opened from disk with the network off).
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
   const csvText = readFileSync((await csv.path())!, 'utf8');
