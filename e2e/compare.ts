@@ -12,7 +12,7 @@ import { ARTIFACTS, CHROMIUM, type Target } from './harness.js';
 
 export const shot = async (t: Target, name: string, top = false) => {
   await t.page.setViewportSize({ width: 1280, height: 800 });
-  if (top) await t.page.evaluate(() => window.scrollTo(0, 0));
+  if (top) await t.page.evaluate('window.scrollTo(0, 0); document.querySelectorAll(".scroll").forEach((e) => (e.scrollLeft = 0))');
   await t.page.screenshot({ path: join(ARTIFACTS, `${t.name}-compare-${name}.png`), fullPage: false });
 };
 
@@ -133,7 +133,8 @@ export async function threeClassifiers(t: Target, ids: Record<string, string>): 
   // One hover shows every run's value.
   const box = (await page.locator('[data-testid=compare-chart] .u-over').first().boundingBox())!;
   await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=hover-values] tbody tr td:nth-child(2)')].filter((td) => /\d/.test(td.textContent ?? '')).length === 3);
+  await page.locator('[data-testid=hover-values] thead th').first().filter({ hasNotText: '(last)' }).waitFor();
+  assert.equal((await page.locator('[data-testid=hover-values] tbody tr td:nth-child(2)').allTextContents()).filter((v) => /\d/.test(v)).length, 3, 'a value for every run');
 
   // Images seen on x: 4 steps of 64 images.
   assert.equal(await attr(page, '[data-testid=compare-chart]', 'data-xmax'), '4');
