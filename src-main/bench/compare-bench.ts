@@ -84,6 +84,8 @@ export async function compareBench(o: CompareBenchOptions): Promise<void> {
       await page.goto(base + hash);
       await page.waitForSelector(drawn, { timeout: 60_000 });
       fullLoad.push(performance.now() - t);
+      const calls = (await page.evaluate(`performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/')).map((e) => e.name.split('/api/')[1] + ' ' + Math.round(e.startTime) + '+' + Math.round(e.duration))`)) as string[];
+      if (i === 0) console.log(`# full load, API calls (start+duration ms): ${calls.join(', ')}`);
       points = Number(await page.locator(drawn).getAttribute('data-points'));
       // In-app: from the runs table to the compare view (the UI is loaded).
       await page.evaluate(`location.hash = '#/'`);

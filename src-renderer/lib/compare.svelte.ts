@@ -57,11 +57,15 @@ export class CompareState {
   readonly tableMetrics = $derived((this.comparison?.metrics ?? []).filter((m) => m.scope === this.tableScope));
   readonly configRows = $derived((this.comparison?.config ?? []).filter((r) => this.showAllConfig || r.differs));
 
+  /** Settles when the first curves arrived: run details (heavy, every metric) wait for it so the charts come first. */
+  private firstSeries: Promise<void>;
+  private firstSeriesDone: () => void = () => {};
   private seriesToken = 0;
   private compareToken = 0;
 
   constructor(ids: string[]) {
     this.ids = ids;
+    this.firstSeries = new Promise((resolve) => (this.firstSeriesDone = resolve));
   }
 
   colour(id: string): string {
@@ -109,6 +113,8 @@ export class CompareState {
       } else if (kept.length !== this.chosen.length) this.chosen = kept;
     } catch (e) {
       if (token === this.seriesToken) this.seriesError = (e as Error).message;
+    } finally {
+      if (token === this.seriesToken) this.firstSeriesDone();
     }
   }
 
@@ -156,13 +162,19 @@ export class CompareState {
     return v === null || bv === null || v === undefined || bv === undefined ? null : v - bv;
   }
 
+  private detailsQueue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Run details (for their artifacts). getRun returns every metric of a run,
+   * so these load after the first curves, one run at a time.
+   */
   async loadDetails(ids: string[]): Promise<void> {
-    const missing = ids.filter((id) => !this.details[id]);
-    if (missing.length === 0) return;
-    const loaded = await Promise.all(missing.map((id) => api.getRun({ id }).catch(() => null)));
-    const next = { ...this.details };
-    loaded.forEach((d, i) => d && (next[missing[i]] = d));
-    this.details = next;
+    await this.firstSeries;
+    for (const id of ids) {
+      if (this.details[id]) continue;
+      const d = await (this.detailsQueue = this.detailsQueue.then(() => (this.details[id] ? this.details[id] : api.getRun({ id }).catch(() => null))));
+      if (d && !this.details[id]) this.details = { ...this.details, [id]: d as RunDetail };
+    }
   }
 
   /** Test-set predictions (predictions.u8) of the runs that saved them; loaded once per run. */
