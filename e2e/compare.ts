@@ -227,8 +227,11 @@ async function reportShowsCharts(path: string): Promise<void> {
     await page.goto(`file://${path}`);
     const charts = await page.locator('svg').count();
     assert.ok(charts >= 1, `the report has its charts (${charts} svg)`);
-    const drawn = await page.locator('svg polyline, svg path, svg circle').count();
-    assert.ok(drawn >= 3, `the charts have lines (${drawn} shapes)`);
+    await page.getByRole('heading', { name: 'Curves' }).waitFor();
+    const lines = await page.locator('svg polyline').count();
+    assert.ok(lines >= 3, `the loss chart has a line per run (${lines} polylines)`);
+    const visible = await page.locator('svg').last().boundingBox();
+    assert.ok(visible && visible.width > 100 && visible.height > 100, 'the chart is drawn at a readable size');
     assert.deepEqual(requests, [], 'the report needs no network');
     await page.screenshot({ path: join(ARTIFACTS, 'serve-compare-03-report.png') });
   } finally {
