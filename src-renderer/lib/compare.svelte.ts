@@ -21,12 +21,13 @@ export const REDUCER_LABELS: Record<Reducer, string> = { last: 'last', best: 'be
 
 export class CompareState {
   ids = $state<string[]>([]);
-  comparison = $state<Comparison | null>(null);
+  comparison = $state.raw<Comparison | null>(null);
   error = $state('');
   loading = $state(false);
 
   // Curves.
-  series = $state<CompareSeries[]>([]);
+  // Raw (not deeply proxied): tens of thousands of numbers are read in tight loops.
+  series = $state.raw<CompareSeries[]>([]);
   seriesError = $state('');
   curveScope = $state<CurveScope>('batch');
   xAxis = $state<XChoice>('step');
@@ -46,7 +47,7 @@ export class CompareState {
   showAllConfig = $state(false);
 
   /** Run details (artifacts), loaded on demand by the panels that need them. */
-  details = $state<Record<string, RunDetail>>({});
+  details = $state.raw<Record<string, RunDetail>>({});
 
   readonly runs = $derived<Run[]>(this.comparison?.runs ?? []);
   readonly kinds = $derived(new Set(this.runs.map((r) => r.kind)));
@@ -178,7 +179,7 @@ export class CompareState {
   }
 
   /** Test-set predictions (predictions.u8) of the runs that saved them; loaded once per run. */
-  predictions = $state<Record<string, Predictions>>({});
+  predictions = $state.raw<Record<string, Predictions>>({});
   predictionsLoaded = $state(false);
 
   async loadPredictions(ids: string[]): Promise<void> {
