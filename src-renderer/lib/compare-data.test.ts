@@ -30,6 +30,10 @@ test('series are aligned on the union of their x values, null where a run has no
     [null, 200, null, 400],
     [null, 2, null, 4],
   ]);
+  // Same x everywhere: taken as it is.
+  assert.deepEqual(alignTables([{ x: [1, 2], ys: [[5, 6]] }, { x: [1, 2], ys: [[7, null]] }]), [[1, 2], [5, 6], [7, null]]);
+  // A repeated x (first/min/max/last of one bucket) goes through the merge: the last value wins.
+  assert.deepEqual(alignTables([{ x: [1, 1, 2], ys: [[5, 6, 7]] }, { x: [1, 1, 2], ys: [[1, 2, 3]] }]), [[1, 2], [6, 7], [2, 3]]);
 });
 
 test('recon data written by a job decodes to its originals and reconstructions', () => {

@@ -47,6 +47,13 @@ export function ema(y: ArrayLike<number | null>, weight: number): (number | null
  * column null where its table has no point at that x. Returns [x, ...columns].
  */
 export function alignTables(tables: { x: ArrayLike<number>; ys: ArrayLike<number | null>[] }[]): (number | null)[][] {
+  // Common case (runs logged at the same steps): one shared, strictly increasing x, nothing to merge.
+  const x0 = tables[0]?.x;
+  const sameX =
+    x0 !== undefined &&
+    tables.every((t) => t.x.length === x0.length && Array.prototype.every.call(t.x, (v: number, i: number) => v === x0[i])) &&
+    Array.prototype.every.call(x0, (v: number, i: number) => i === 0 || v > x0[i - 1]);
+  if (sameX) return [Array.from(x0), ...tables.flatMap((t) => t.ys.map((y) => Array.from(y)))];
   const xs = [...new Set(tables.flatMap((t) => Array.from(t.x)))].sort((a, b) => a - b);
   const at = new Map(xs.map((x, i) => [x, i]));
   const out: (number | null)[][] = [xs];
