@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { Store } from '../src-main/db/store.js';
 import { fixtureCopy } from './fixture.js';
 import { chromiumMissing, serveTarget, type Target } from './harness.js';
-import { PREDICTORS, fromLineage, imageComparer, reconA, reconB, runIdsByName, threeClassifiers, writePredictions, writeReconData } from './compare.js';
+import { PREDICTORS, forgetArtifact, fromLineage, imageComparer, reconA, reconB, runIdsByName, threeClassifiers, writePredictions, writeReconData } from './compare.js';
 
 describe('compare view (serve mode)', { skip: chromiumMissing() ?? false }, () => {
   let t: Target;
@@ -15,6 +15,7 @@ describe('compare view (serve mode)', { skip: chromiumMissing() ?? false }, () =
     ids = runIdsByName(dir);
     writeReconData(dir, ids['conv autoencoder'], reconA);
     writeReconData(dir, ids.vae, reconB);
+    forgetArtifact(dir, ids.dirvae, 'recon/grid.f32'); // stands for a run from before the recon data
     for (const [name, predict] of Object.entries(PREDICTORS)) writePredictions(dir, ids[name], predict);
     t = await serveTarget(dir);
   });

@@ -36,6 +36,16 @@ export const original = (i: number, k: number) => ((i + k) % 17) / 16;
 export const reconA = (i: number, k: number) => original(i, k) * 0.5;
 export const reconB = () => 0.25;
 
+/** Drops a run's artifact of that name from the database (an older run that never saved it). */
+export function forgetArtifact(dir: string, runId: string, name: string): void {
+  const store = new Store(dir);
+  try {
+    store.db.prepare('DELETE FROM artifacts WHERE run_id = ? AND name = ?').run(runId, name);
+  } finally {
+    store.close();
+  }
+}
+
 /** Writes a recon/grid.f32 by hand into a run's folder and registers it as its artifact, as a job would. */
 export function writeReconData(dir: string, runId: string, recon: (i: number, k: number) => number): void {
   const data = new Float32Array(2 * GRID_N * SIZE);
@@ -48,6 +58,7 @@ export function writeReconData(dir: string, runId: string, recon: (i: number, k:
   const rel = `runs/${runId}/recon/grid.f32`;
   mkdirSync(join(dir, 'runs', runId, 'recon'), { recursive: true });
   writeFileSync(join(dir, rel), buf);
+  forgetArtifact(dir, runId, 'recon/grid.f32'); // a fixture built by today's jobs has its own
   const store = new Store(dir);
   try {
     store.applyEvents(runId, [{ type: 'artifact', kind: 'data', name: 'recon/grid.f32', path: join(dir, rel), size: buf.length, sha256: createHash('sha256').update(buf).digest('hex'), meta: { n: GRID_N, rows: 28, cols: 28 } }], dir);
@@ -74,6 +85,7 @@ export function writePredictions(dir: string, runId: string, predict: (i: number
   const rel = `runs/${runId}/predictions.u8`;
   mkdirSync(join(dir, 'runs', runId), { recursive: true });
   writeFileSync(join(dir, rel), buf);
+  forgetArtifact(dir, runId, 'predictions.u8');
   const store = new Store(dir);
   try {
     store.applyEvents(runId, [{ type: 'artifact', kind: 'data', name: 'predictions.u8', path: join(dir, rel), size: buf.length, sha256: createHash('sha256').update(buf).digest('hex'), meta: { n: PRED_N, classes: 10 } }], dir);
