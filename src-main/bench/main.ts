@@ -5,6 +5,7 @@
 //   eval     full test-set evaluation time as a share of one training epoch
 //   logging  cost of recording metrics (batched SQLite writes) as a share of step time
 //   profile  per-kernel time of one teacher training step on one core, stock XNNPACK paths vs our kernels
+//   compare  compare view in Chromium: navigation to drawn curves of 20 runs × 50,000 points (compare-bench.ts)
 import { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -203,6 +204,17 @@ program
       console.log('  ' + r.kernels.slice(0, Number(o.top)).map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', '));
     }
     console.log(`speedup=${(results[0].stepMs / results[1].stepMs).toFixed(2)}`);
+  });
+
+program
+  .command('compare')
+  .description('compare view: navigation to drawn curves in Chromium, many runs of long batch series')
+  .option('--runs <n>', 'runs compared', '20')
+  .option('--points <n>', 'batch losses per run', '50000')
+  .option('--repeats <n>', 'measurements (median shown)', '3')
+  .action(async (o) => {
+    const { compareBench } = await import('./compare-bench.js');
+    await compareBench({ runs: Number(o.runs), points: Number(o.points), repeats: Number(o.repeats), chromium: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' });
   });
 
 await program.parseAsync(process.argv);

@@ -7,6 +7,7 @@ import { trainClassifier } from '../ml/train/classifier-trainer.js';
 import { worthParallel } from '../ml/train/data-parallel.js';
 import { stepReporter, type JobIO } from './job-io.js';
 import { prepareJob, saveModelArtifacts } from './job-setup.js';
+import { savePredictions } from './predictions.js';
 
 export type { JobIO };
 
@@ -44,6 +45,7 @@ export async function runClassifierJob(msg: StartMessage & { config: TrainConfig
 
   // Weights are saved even when cancelled: what was trained is not thrown away.
   await saveModelArtifacts(io, msg.runDir, model, result.stopped);
+  if (!result.stopped) savePredictions(io, msg.runDir, model, ds.test);
   const summary: Summary = {
     params: model.countParams(),
     test_accuracy: result.testAccuracy,

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Service } from '../service/service.js';
@@ -43,11 +43,17 @@ test('the kd recipe writes three completed runs with lineage, metrics and reload
     assert.deepEqual([...new Set(epochs.map((m) => m.name))].sort(), ['test_accuracy', 'test_loss', 'train_accuracy', 'train_loss']);
     assert.equal(svc.store.metrics(r.id, 'batch').filter((m) => m.name === 'loss').length, 4, '256 images / 64 = 4 steps');
     const arts = svc.store.artifacts(r.id);
-    assert.deepEqual(arts.map((a) => a.name).sort(), ['model.json', 'weights.bin']);
+    assert.deepEqual(arts.map((a) => a.name).sort(), ['model.json', 'predictions.u8', 'weights.bin']);
     assert.ok(arts.every((a) => /^[0-9a-f]{64}$/.test(a.sha256) && a.size > 0));
     const model = await loadModel(svc.modelDir(r.id));
     const { accuracy } = evaluate(model, ds.test);
     assert.equal(accuracy, r.summary.test_accuracy, `run ${r.id}: reloaded weights give the recorded test accuracy`);
+    // The saved test-set predictions (predictions.u8: top class, then label) give the same accuracy.
+    const pred = readFileSync(join(svc.dataDir, arts.find((a) => a.name === 'predictions.u8')!.path));
+    const n = ds.test.count;
+    assert.equal(pred.length, 2 * n);
+    assert.deepEqual([...pred.subarray(n)], [...ds.test.labels]);
+    assert.equal([...pred.subarray(0, n)].filter((p, i) => p === ds.test.labels[i]).length / n, r.summary.test_accuracy, `run ${r.id}: predictions agree with the accuracy`);
     model.dispose();
   }
   svc.close();

@@ -23,6 +23,7 @@ import {
 import { mulberry32 } from '../ml/train/rng.js';
 import { log, saveArtifact, stepReporter, type JobIO } from './job-io.js';
 import { prepareJob, saveModelArtifacts } from './job-setup.js';
+import { saveReconData } from './recon-data.js';
 
 type LatentConfig = AutoencoderConfig | AeDistillConfig | VaeConfig | DirVaeConfig;
 
@@ -59,6 +60,7 @@ export async function runAutoencoderJob(msg: StartMessage & { config: Autoencode
   });
   await saveModelArtifacts(io, msg.runDir, ae.model, result.stopped);
   const rows = [originals(ds), reconstruct(ae, ds), reconstruct(ae, ds, c.sharpenTemperature)];
+  saveReconData(io, msg.runDir, rows[0], rows[1]);
   saveArtifact(io, msg.runDir, 'images/reconstructions.png', 'image', imageGrid(rows.flat(), 28, 28, GRID_IMAGES), {
     title: `Original / reconstruction / sharpened (logits ÷ ${c.sharpenTemperature})`,
     rows: ['original', 'reconstruction', `sharpened T=${c.sharpenTemperature}`],
@@ -99,6 +101,7 @@ export async function runAeDistillJob(msg: StartMessage & { config: AeDistillCon
   }
   await saveModelArtifacts(io, msg.runDir, guided.model, result.stopped);
   const rows = [originals(ds), reconstruct(teacher, ds), reconstruct(alone, ds), reconstruct(guided, ds)];
+  saveReconData(io, msg.runDir, rows[0], rows[3]);
   saveArtifact(io, msg.runDir, 'images/comparison.png', 'image', imageGrid(rows.flat(), 28, 28, GRID_IMAGES), {
     title: 'Original / teacher (conv AE) / student alone / student with teacher guidance',
     rows: ['original', 'teacher', 'student alone', 'student with teacher'],
@@ -152,6 +155,7 @@ export async function runVaeJob(msg: StartMessage & { config: VaeConfig | DirVae
     const pts: [number, number][] = Array.from({ length: ds.test.count }, (_, i) => [means[i * dims], means[i * dims + 1]]);
     saveArtifact(io, msg.runDir, 'images/latent-scatter.png', 'image', scatter(pts, ds.test.labels), { title: `Test set latent means (dimensions 1 and 2), coloured by digit` });
   }
+  saveReconData(io, msg.runDir, originals(ds), vaeReconstructions(spec, ds));
   saveArtifact(io, msg.runDir, 'images/reconstructions.png', 'image', imageGrid([...originals(ds), ...vaeReconstructions(spec, ds)], 28, 28, GRID_IMAGES), {
     title: 'Original / reconstruction from E[z|x]',
   });
