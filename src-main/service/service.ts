@@ -187,6 +187,50 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     return { run, finished: this.queue.enqueue(run.id, config, inputs) };
   }
 
+  /**
+   * Checks that a run can continue from its last checkpoint, then makes it
+   * ready: metrics logged after the checkpoint and the old artifacts are
+   * dropped and the run is queued again, under the same id. Refused with a
+   * ConflictError for a queued, running or completed run, a ValidationError
+   * for one with no checkpoint (or whose parent runs are gone).
+   */
+  private prepareResume(idOrPrefix: string): { run: Run; config: JobConfig; inputs: JobInputs } {
+    const id = this.resolveRunField('id', idOrPrefix);
+    const run = this.store.getRun(id)!;
+    if (run.status === 'queued' || run.status === 'running') throw new ConflictError(`id: run ${id} is ${run.status}; only a stopped run can be resumed`, 'id');
+    if (run.status === 'completed') throw new ConflictError(`id: run ${id} is completed; there is nothing to resume`, 'id');
+    const ckpt = run.checkpoint;
+    if (!ckpt) {
+      throw new ValidationError(`id: run ${id} (${run.kind}, ${run.status}) has no checkpoint to resume from (train, distill, finetune and factorize runs save one after each epoch)`, 'id');
+    }
+    if (!existsSync(join(this.dataDir, ckpt.path))) throw new ValidationError(`id: run ${id}: its checkpoint file ${ckpt.path} is missing from the data folder`, 'id');
+    let prepared: ReturnType<Service['prepare']>;
+    try {
+      prepared = this.prepare(run.config);
+    } catch (e) {
+      throw new ValidationError(`id: run ${id} cannot be resumed: ${(e as Error).message}`, 'id');
+    }
+    const { config, parents: _parents, ...inputs } = prepared;
+    this.store.prepareResume(id, ckpt.epoch);
+    return { run: this.store.getRun(id)!, config, inputs: { ...inputs, resume: true } };
+  }
+
+  /** Resumes a stopped run at once, outside the queue (the CLI's way). */
+  resumeJob(idOrPrefix: string): StartedJob {
+    const { run, config, inputs } = this.prepareResume(idOrPrefix);
+    this.emitRun(run.id);
+    const job = this.runner.start(run.id, config, inputs);
+    this.emitRun(run.id);
+    return { run, finished: job.finished };
+  }
+
+  /** Resumes a stopped run through the queue (the app's way). */
+  enqueueResume(idOrPrefix: string): StartedJob {
+    const { run, config, inputs } = this.prepareResume(idOrPrefix);
+    this.emitRun(run.id);
+    return { run, finished: this.queue.enqueue(run.id, config, inputs) };
+  }
+
   /** Runs a job to its end; resolves with the final run record. */
   async runJob(input: unknown, name?: string, onStart?: (run: Run) => void): Promise<Run> {
     const job = this.startJob(input, name);
