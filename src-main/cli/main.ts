@@ -6,6 +6,7 @@ import { AppError } from '../contract/errors.js';
 import { DATA_DIR_ENV } from '../db/data-dir.js';
 import { registerCompare } from './commands/compare.js';
 import { registerLs } from './commands/ls.js';
+import { registerResume } from './commands/resume.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { registerShow } from './commands/show.js';
@@ -20,7 +21,7 @@ export function buildCli(): Command {
     .option('--json', 'print machine-readable JSON')
     .showHelpAfterError();
   const ctx = new CliContext(program);
-  for (const register of [registerRun, registerLs, registerShow, registerSummary, registerSoften, registerServe, registerCompare]) register(program, ctx);
+  for (const register of [registerRun, registerResume, registerLs, registerShow, registerSummary, registerSoften, registerServe, registerCompare]) register(program, ctx);
   return program;
 }
 

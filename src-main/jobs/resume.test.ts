@@ -113,7 +113,7 @@ test('a one-core student killed in epoch 2 of 3 resumes in place to the uninterr
 
 test('a two-core teacher (dropout on both threads) killed in epoch 2 resumes to the uninterrupted run\'s weights', async () => {
   const svc = newService();
-  await killResumeCompare(svc, { kind: 'train', model: 'teacher', epochs: 3, batchSize: 64, trainLimit: 256, testLimit: 100, seed: 9, dataParallel: true }, 4);
+  await killResumeCompare(svc, { kind: 'train', model: 'teacher', epochs: 3, batchSize: 32, trainLimit: 128, testLimit: 100, seed: 9, dataParallel: true }, 4);
   svc.close();
 });
 
