@@ -7,6 +7,7 @@ import CurvesPanel from './CurvesPanel.svelte';
 import LogPanel from './LogPanel.svelte';
 import NotesPanel from './NotesPanel.svelte';
 import ProgressPanel from './ProgressPanel.svelte';
+import ProvenancePanel from './ProvenancePanel.svelte';
 import ResultsPanel from './ResultsPanel.svelte';
 import SoftenPanel from './SoftenPanel.svelte';
 import SummaryPanel from './SummaryPanel.svelte';
@@ -29,6 +30,7 @@ export const RUN_PANELS: RunPanel[] = [
   { id: 'soften', component: SoftenPanel, applies: (v) => v.leaves === 'classifier' && v.run?.status === 'completed', wide: true },
   { id: 'summary', component: SummaryPanel, applies: () => true },
   { id: 'config', component: ConfigPanel, applies: () => true },
+  { id: 'provenance', component: ProvenancePanel, applies: () => true },
   { id: 'notes', component: NotesPanel, applies: () => true },
   { id: 'log', component: LogPanel, applies: () => true },
 ];
