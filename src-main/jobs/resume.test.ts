@@ -10,6 +10,15 @@ import { Service } from '../service/service.js';
 import { AppError } from '../contract/errors.js';
 import { runDir } from '../db/data-dir.js';
 import { dirBytes } from './runner.js';
+import { dispatch } from '../service/api-handlers.js';
+import type { Run } from '../contract/api.js';
+
+/** Resumes through the API (the app's way: the queue) and waits for the run to end. */
+async function resumeThroughApi(svc: Service, id: string): Promise<{ run: Run; finished: Promise<unknown> }> {
+  const finished = new Promise((resolve) => svc.runner.on('finished', (rid, state) => rid === id && resolve(state)));
+  const run = (await dispatch(svc, 'resumeRun', { id })) as Run;
+  return { run, finished };
+}
 
 const newService = () => new Service(mkdtempSync(join(tmpdir(), 'distillery-resume-')), { cancelGraceMs: 20_000 });
 
@@ -45,7 +54,7 @@ async function startAndKill(svc: Service, config: Record<string, unknown>, epoch
   return { id: job.run.id, final, checkpoints };
 }
 
-async function killResumeCompare(svc: Service, config: Record<string, unknown>, batches: number) {
+async function killResumeCompare(svc: Service, config: Record<string, unknown>, batches: number, via: 'service' | 'api' = 'service') {
   const reference = await svc.runJob(config);
   assert.equal(reference.status, 'completed', reference.error ?? '');
 
@@ -62,11 +71,11 @@ async function killResumeCompare(svc: Service, config: Record<string, unknown>, 
   assert.ok(run.diskBytes! >= run.checkpoint!.bytes);
   assert.ok(svc.store.metrics(id, 'batch').some((m) => m.epoch === 2), 'epoch 2 had logged steps before the kill');
 
-  const resumed = svc.resumeJob(id);
+  const resumed = via === 'api' ? await resumeThroughApi(svc, id) : svc.resumeJob(id);
   assert.equal(resumed.run.id, id);
   assert.equal(resumed.run.status, 'queued');
   assert.equal(svc.store.metrics(id).filter((m) => m.epoch > 1).length, 0, 'metrics after the checkpoint are dropped');
-  assert.equal((await resumed.finished).status, 'completed');
+  assert.equal(((await resumed.finished) as { status: string }).status, 'completed');
   run = svc.store.getRun(id)!;
   assert.equal(run.status, 'completed', run.error ?? '');
 
@@ -127,7 +136,7 @@ test('a fine-tuning of a pruned model resumes to the uninterrupted run\'s weight
   const pruned = await svc.runJob({ kind: 'prune', sourceRunId: source.id, sparsity: 0.5, finetuneEpochs: 0, batchSize: 64, seed: 3, ...limits });
   assert.equal(pruned.status, 'completed', pruned.error ?? '');
   const zeros = (w: Float32Array) => w.reduce((n, x) => n + (x === 0 ? 1 : 0), 0);
-  const { weights, reference } = await killResumeCompare(svc, { kind: 'finetune', sourceRunId: pruned.id, epochs: 3, batchSize: 32, seed: 3, ...limits }, 4);
+  const { weights, reference } = await killResumeCompare(svc, { kind: 'finetune', sourceRunId: pruned.id, epochs: 3, batchSize: 32, seed: 3, ...limits }, 4, 'api');
   // The masks were re-applied on the resumed side too: the same weights are exactly zero.
   assert.equal(zeros(weights), zeros(weightsOf(svc, reference.id)));
   assert.ok(zeros(weights) > 50_000, `${zeros(weights)} zeros`);
@@ -147,6 +156,8 @@ test('resume is refused for a completed run, a run without a checkpoint, and a r
   const done = await svc.runJob({ kind: 'train', model: 'student', epochs: 1, batchSize: 64, trainLimit: 128, testLimit: 50, seed: 1 });
   assert.equal(done.status, 'completed');
   assert.equal(code(() => svc.resumeJob(done.id)), 'conflict');
+  await assert.rejects(dispatch(svc, 'resumeRun', { id: done.id }), (e: AppError) => e.code === 'conflict' && e.field === 'id' && /is completed; there is nothing to resume/.test(e.message));
+  await assert.rejects(dispatch(svc, 'resumeRun', { id: 'zz' }), (e: AppError) => e.code === 'invalid' && e.field === 'id');
   // Cancelled during epoch 1: stopped, but no checkpoint yet.
   const job = svc.startJob({ kind: 'train', model: 'student', epochs: 2, batchSize: 8, trainLimit: 4000, testLimit: 50, seed: 1 });
   await new Promise<void>((resolve) => svc.runner.on('event', (id, e) => id === job.run.id && e.type === 'progress' && resolve()));
@@ -156,5 +167,7 @@ test('resume is refused for a completed run, a run without a checkpoint, and a r
   assert.equal(svc.store.getRun(job.run.id)!.checkpoint, null);
   assert.throws(() => svc.resumeJob(job.run.id), /has no checkpoint to resume from/);
   assert.equal(code(() => svc.resumeJob(job.run.id)), 'invalid');
+  await assert.rejects(dispatch(svc, 'resumeRun', { id: job.run.id }), (e: AppError) => e.code === 'invalid' && /no checkpoint/.test(e.message));
+  assert.equal(svc.store.getRun(job.run.id)!.status, 'cancelled', 'a refused resume changes nothing');
   svc.close();
 });
