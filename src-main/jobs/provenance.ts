@@ -32,6 +32,15 @@ function packageRoot(): string | null {
   }
 }
 
+function gitHead(root: string): string | null {
+  try {
+    const out = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, timeout: 3000, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim();
+    return /^[0-9a-f]{40,64}$/.test(out) ? out : null;
+  } catch {
+    return null; // no git, or not a repository after all
+  }
+}
+
 let cached: { version: string; commit: string | null } | undefined;
 
 /** Distillery's version (package.json) and git commit (null outside a checkout or without git). */
@@ -46,12 +55,9 @@ export function distilleryVersion(): { version: string; commit: string | null } 
     } catch {
       // keep 'unknown'
     }
-    try {
-      const out = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, timeout: 3000, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim();
-      commit = /^[0-9a-f]{40,64}$/.test(out) ? out : null;
-    } catch {
-      commit = null;
-    }
+    // Only Distillery's own checkout: an install inside some other repository (a home folder under git) must not lend its commit.
+    // (.git is a folder in a clone, a file in a worktree.)
+    if (existsSync(join(root, '.git'))) commit = gitHead(root);
   }
   return (cached = { version, commit });
 }
