@@ -302,7 +302,12 @@ async function startWorker(o: TrainOptions, adam: FlatAdam, teacherLogits: Float
     seed: o.seed,
     backend: tf.getBackend(),
   });
-  await worker.ready;
+  try {
+    await worker.ready;
+  } catch (e) {
+    await worker.close(); // a thread left running would keep the process alive
+    throw e;
+  }
   return worker;
 }
 
