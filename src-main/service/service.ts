@@ -2,7 +2,7 @@
 // can do, free of Electron and of any transport. Adapters stay thin.
 import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import type { ApiEvent, CompareSeries, DatasetInfo, RunDetail, Settings, SoftenResult } from '../contract/api.js';
 import type { CompareExportInput, CompareInput, CompareSeriesInput } from '../contract/api.js';
 import type { Comparison } from '../contract/analysis/comparison.js';
@@ -15,7 +15,9 @@ import { KINDS, leavesOf, type RunNeed } from '../contract/kinds/index.js';
 import { isRecipe, RECIPE_IDS, RECIPES, type RecipeStep } from '../contract/recipes/index.js';
 import { runDir } from '../db/data-dir.js';
 import { Store, type Run, type RunParent } from '../db/store.js';
+import { checkpointDir } from '../jobs/checkpoints.js';
 import { JobRunner, type FinalState } from '../jobs/runner.js';
+import { latestCheckpointFile } from '../ml/train/checkpoint.js';
 import type { SpawnJobProcess } from '../jobs/spawn.js';
 import { listBuiltinDatasets, resolveDataset } from '../ml/data/datasets.js';
 import { JobQueue } from './job-queue.js';
@@ -199,11 +201,12 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     const run = this.store.getRun(id)!;
     if (run.status === 'queued' || run.status === 'running') throw new ConflictError(`id: run ${id} is ${run.status}; only a stopped run can be resumed`, 'id');
     if (run.status === 'completed') throw new ConflictError(`id: run ${id} is completed; there is nothing to resume`, 'id');
-    const ckpt = run.checkpoint;
-    if (!ckpt) {
-      throw new ValidationError(`id: run ${id} (${run.kind}, ${run.status}) has no checkpoint to resume from (train, distill, finetune and factorize runs save one after each epoch)`, 'id');
+    // The files decide, not the database: a checkpoint's event may not have been written when its host died.
+    const file = latestCheckpointFile(checkpointDir(runDir(this.dataDir, id)));
+    if (!file) {
+      const lost = run.checkpoint ? ` (its checkpoint file ${run.checkpoint.path} is missing from the data folder)` : ' (train, distill, finetune and factorize runs save one after each epoch)';
+      throw new ValidationError(`id: run ${id} (${run.kind}, ${run.status}) has no checkpoint to resume from${lost}`, 'id');
     }
-    if (!existsSync(join(this.dataDir, ckpt.path))) throw new ValidationError(`id: run ${id}: its checkpoint file ${ckpt.path} is missing from the data folder`, 'id');
     let prepared: ReturnType<Service['prepare']>;
     try {
       prepared = this.prepare(run.config);
@@ -211,7 +214,8 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
       throw new ValidationError(`id: run ${id} cannot be resumed: ${(e as Error).message}`, 'id');
     }
     const { config, parents: _parents, ...inputs } = prepared;
-    this.store.prepareResume(id, ckpt.epoch);
+    this.store.setCheckpoint(id, { epoch: file.epoch, path: relative(this.dataDir, file.path), bytes: file.bytes });
+    this.store.prepareResume(id, file.epoch);
     return { run: this.store.getRun(id)!, config, inputs: { ...inputs, resume: true } };
   }
 
