@@ -132,7 +132,10 @@ export async function runPruneJob(msg: StartMessage & { config: PruneConfig }, i
     model.dispose();
     model = fromChain(chain);
     io.emit({ type: 'metric', scope: 'final', step, epoch: 0, name: 'accuracy_after_prune_step', value: evaluate(model, ctx.ds.test).accuracy, t: 0 });
-    stopped = (await finetune(model, chain, ctx, c.finetuneEpochs, io, report, `step ${step}/${c.steps}`)).stopped;
+    // One-step pruning checkpoints its fine-tuning (a resume prunes the source again, the same way); with
+    // several steps the model changes shape between them, which a checkpoint does not describe yet.
+    const ckpt = c.steps === 1 ? checkpointing(msg, io) : undefined;
+    stopped = (await finetune(model, chain, ctx, c.finetuneEpochs, io, report, `step ${step}/${c.steps}`, ckpt)).stopped;
   }
   validation?.x.dispose();
   ctx.manifest.steps.push(`${c.method} prune ${Math.round(c.sparsity * 100)}%`);

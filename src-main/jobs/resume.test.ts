@@ -131,7 +131,7 @@ test('a two-core teacher (dropout on both threads) killed in epoch 2 resumes to 
   svc.close();
 });
 
-test('a fine-tuning of a pruned model resumes to the uninterrupted run\'s weights, pruned weights still zero', async () => {
+test('compression fine-tuning (finetune of a pruned model, one-step prune) resumes to the uninterrupted run\'s weights, pruned weights still zero', async () => {
   const svc = newService();
   const limits = { trainLimit: 128, testLimit: 100 };
   const source = await svc.runJob({ kind: 'train', model: 'student', epochs: 1, batchSize: 64, seed: 3, ...limits });
@@ -142,6 +142,9 @@ test('a fine-tuning of a pruned model resumes to the uninterrupted run\'s weight
   // The masks were re-applied on the resumed side too: the same weights are exactly zero.
   assert.equal(zeros(weights), zeros(weightsOf(svc, reference.id)));
   assert.ok(zeros(weights) > 50_000, `${zeros(weights)} zeros`);
+  // One-step pruning with fine-tuning: the resume prunes the source again, then continues the fine-tuning.
+  const p = await killResumeCompare(svc, { kind: 'prune', sourceRunId: source.id, sparsity: 0.5, finetuneEpochs: 3, batchSize: 32, seed: 3, ...limits }, 4);
+  assert.ok(zeros(p.weights) > 50_000);
   svc.close();
 });
 
