@@ -75,9 +75,10 @@ export class CliContext {
   reportRuns(runs: Run[], title: string): void {
     const cols = keyMetrics(runs);
     const rows = runs.map((r) => [r.name?.replace(/^[\w-]+: /, '') ?? modelLabel(r), r.id, r.status, int(r.summary.params), ...cols.map((c) => c.fmt(r.summary[c.key]))]);
-    const failed = runs.find((r) => r.status === 'failed');
-    this.print(`\n${title}\n${table(['model', 'run', 'status', 'parameters', ...cols.map((c) => c.label)], rows)}${failed ? `\n\nrun ${failed.id} failed: ${failed.error}` : ''}`, runs);
-    if (runs.some((r) => r.status === 'failed')) process.exitCode = 1;
+    const failed = runs.find((r) => r.status === 'failed' || r.status === 'interrupted');
+    const resumable = failed?.status === 'interrupted' ? ` (distillery resume ${failed.id} continues it from its last checkpoint, if it has one)` : '';
+    this.print(`\n${title}\n${table(['model', 'run', 'status', 'parameters', ...cols.map((c) => c.label)], rows)}${failed ? `\n\nrun ${failed.id} ${failed.status}: ${failed.error}${resumable}` : ''}`, runs);
+    if (runs.some((r) => r.status === 'failed' || r.status === 'interrupted')) process.exitCode = 1;
     else if (runs.some((r) => r.status === 'cancelled')) process.exitCode = 130;
   }
 }

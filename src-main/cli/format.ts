@@ -23,6 +23,16 @@ export function runSeconds(run: Run): number | null {
 }
 
 export const int = (n: unknown) => (typeof n === 'number' ? n.toLocaleString('en-US') : '');
+/** Bytes in the unit that reads best: 812 B, 4.2 MB, 1.3 GB. */
+export function bytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = -1;
+  while (v >= 1000 && u < units.length - 1) (v /= 1000, u++);
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
+
 export const acc = (n: unknown) => (typeof n === 'number' ? n.toFixed(4) : '');
 
 /** Distillation runs are labelled by their role, so tables read like the seed's. */

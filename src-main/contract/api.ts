@@ -4,7 +4,7 @@
 // schemas before the service sees it. Imported by the renderer too, so it
 // must stay free of Node imports.
 import { z } from 'zod';
-import { JobConfigSchema, type JobEvent, type SizeCard, type Summary } from './jobs.js';
+import { JobConfigSchema, type JobEvent, type Provenance, type SizeCard, type Summary } from './jobs.js';
 import { RECIPE_IDS } from './recipes/index.js';
 import type { Comparison } from './analysis/comparison.js';
 export { AppError, ERROR_CODES, HTTP_STATUS, type ErrorBody, type ErrorCode } from './errors.js';
@@ -40,6 +40,20 @@ export interface Run {
   children: RunParent[];
   /** Present once the size card was computed (runs that leave a classifier). */
   sizeCard?: SizeCard;
+  /** The last end-of-epoch checkpoint a resume continues from; null when there is none. */
+  checkpoint?: RunCheckpoint | null;
+  /** Bytes the run's folder takes on disk (model, artifacts, checkpoint), as last measured; null before the first measure. */
+  diskBytes?: number | null;
+  /** What the run was computed with (version, commit, tfjs, kernel switches, machine); null for runs from before it was recorded. */
+  provenance?: Provenance | null;
+}
+
+export interface RunCheckpoint {
+  /** Epochs completed when it was written. */
+  epoch: number;
+  /** Relative to the data folder. */
+  path: string;
+  bytes: number;
 }
 
 export interface MetricRow {
@@ -209,6 +223,7 @@ export const API_INPUTS = {
   startJob: StartJobInput,
   startRecipe: StartRecipeInput,
   cancelRun: RunIdInput,
+  resumeRun: RunIdInput,
   deleteRuns: RunIdsInput,
   updateRun: UpdateRunInput,
   soften: SoftenInput,
@@ -232,6 +247,12 @@ export interface DistilleryApi {
   /** Queues a recipe's steps; returns the first step's run. */
   startRecipe(input: ApiInput<'startRecipe'>): Promise<Run>;
   cancelRun(input: ApiInput<'cancelRun'>): Promise<{ cancelled: boolean }>;
+  /**
+   * Continues an interrupted, cancelled or failed run in place (same id) from
+   * its last checkpoint; metrics logged after that checkpoint are dropped.
+   * Refused (conflict) for a queued, running or completed run, (invalid) for one without a checkpoint.
+   */
+  resumeRun(input: ApiInput<'resumeRun'>): Promise<Run>;
   deleteRuns(input: ApiInput<'deleteRuns'>): Promise<{ deleted: string[] }>;
   updateRun(input: ApiInput<'updateRun'>): Promise<Run>;
   soften(input: ApiInput<'soften'>): Promise<SoftenResult>;
@@ -281,5 +302,5 @@ export interface CompareSeries {
   points: number;
 }
 
-export type { SizeCard };
+export type { Provenance, SizeCard };
 

@@ -59,6 +59,8 @@ export const StartMessageSchema = z.object({
   /** For scoring: the baseline's model folder, and the lineage root's (the uncompressed original). */
   baselineModelDir: z.string().optional(),
   originalModelDir: z.string().optional(),
+  /** Continue from the run's last checkpoint (runDir/checkpoints) instead of starting afresh. */
+  resume: z.boolean().optional(),
 });
 export const CancelMessageSchema = z.object({ type: z.literal('cancel') });
 export const ParentMessageSchema = z.discriminatedUnion('type', [StartMessageSchema, CancelMessageSchema]);
@@ -105,11 +107,45 @@ export const LogEventSchema = z.object({
   level: z.enum(['info', 'warn', 'error']),
   message: z.string(),
 });
+/**
+ * Where and with what a run was computed: Distillery's version and commit,
+ * TensorFlow.js and backend versions, the kernel switches in effect, the
+ * machine. Recorded by every job when it starts.
+ */
+export const ProvenanceSchema = z.object({
+  distillery: z.object({ version: z.string(), commit: z.string().nullable() }),
+  tfjs: z.object({ core: z.string(), backend: z.string(), backendVersion: z.string(), device: z.string() }),
+  /** DISTILLERY_WASM_GEMM, DISTILLERY_NO_WINOGRAD, DISTILLERY_SINGLE_CORE as set (null: unset). */
+  switches: z.record(z.string(), z.string().nullable()),
+  machine: z.object({
+    cpu: z.string(),
+    cores: z.number(),
+    os: z.string(),
+    arch: z.string(),
+    memoryBytes: z.number(),
+    node: z.string(),
+    gpu: z.string().nullable(),
+  }),
+  recordedAt: z.string(),
+});
+export type Provenance = z.infer<typeof ProvenanceSchema>;
+
 export const StartedEventSchema = z.object({
   type: z.literal('started'),
   backend: BackendSchema,
   device: z.string(),
   backendVersion: z.string(),
+  provenance: ProvenanceSchema.optional(),
+});
+/** A complete end-of-epoch checkpoint is on disk (older ones are deleted). */
+export const CheckpointEventSchema = z.object({
+  type: z.literal('checkpoint'),
+  epoch: z.number().int(),
+  /** Absolute path; the parent stores it relative to the data folder. */
+  path: z.string(),
+  size: z.number().int(),
+  /** Milliseconds spent gathering and writing it. */
+  ms: z.number(),
 });
 /**
  * A model's size and speed, stored as columns so tables sort and filter on
@@ -151,6 +187,7 @@ export const JobEventSchema = z.discriminatedUnion('type', [
   LogEventSchema,
   StartedEventSchema,
   SizeCardEventSchema,
+  CheckpointEventSchema,
   DoneEventSchema,
   CancelledEventSchema,
   FailedEventSchema,

@@ -49,6 +49,12 @@ interface RunRecord {
   latency_backend?: string | null;
   latency_measured_at?: string | null;
   latency_later?: number | null;
+  // Checkpoint, disk use, provenance (migration 0004).
+  checkpoint_epoch?: number | null;
+  checkpoint_path?: string | null;
+  checkpoint_bytes?: number | null;
+  disk_bytes?: number | null;
+  provenance?: string | null;
 }
 
 const now = () => new Date().toISOString();
@@ -156,7 +162,8 @@ export class Store {
       `INSERT INTO artifacts (run_id, kind, name, path, size, sha256, meta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const log = this.db.prepare(`INSERT INTO logs (run_id, t, level, message) VALUES (?, ?, ?, ?)`);
-    const started = this.db.prepare(`UPDATE runs SET backend=?, device=?, backend_version=? WHERE id=?`);
+    const started = this.db.prepare(`UPDATE runs SET backend=?, device=?, backend_version=?, provenance=COALESCE(?, provenance) WHERE id=?`);
+    const rel = (p: string) => (p.startsWith(dataDir) ? p.slice(dataDir.length).replace(/^[\\/]+/, '') : p);
     const t0 = Date.now() / 1000;
     this.db.transaction(() => {
       for (const e of events) {
@@ -165,24 +172,60 @@ export class Store {
             metric.run(runId, e.scope, e.step, e.epoch, e.name, e.value, e.t);
             break;
           case 'artifact': {
-            const rel = e.path.startsWith(dataDir) ? e.path.slice(dataDir.length).replace(/^[\\/]+/, '') : e.path;
-            artifact.run(runId, e.kind, e.name, rel, e.size, e.sha256, JSON.stringify(e.meta), now());
+            artifact.run(runId, e.kind, e.name, rel(e.path), e.size, e.sha256, JSON.stringify(e.meta), now());
             break;
           }
           case 'log':
             log.run(runId, t0, e.level, e.message);
             break;
           case 'started':
-            started.run(e.backend, e.device, e.backendVersion, runId);
+            started.run(e.backend, e.device, e.backendVersion, e.provenance ? JSON.stringify(e.provenance) : null, runId);
             break;
           case 'sizecard':
             this.setSizeCard(runId, e.card);
+            break;
+          case 'checkpoint':
+            this.setCheckpoint(runId, { epoch: e.epoch, path: rel(e.path), bytes: e.size });
             break;
           default:
             break; // progress is live-only; terminal events go through finishRun
         }
       }
     })();
+  }
+
+  /** Records the run's last checkpoint; null forgets it (its file was deleted). */
+  setCheckpoint(runId: string, c: { epoch: number; path: string; bytes: number } | null): void {
+    this.db.prepare(`UPDATE runs SET checkpoint_epoch=?, checkpoint_path=?, checkpoint_bytes=? WHERE id=?`).run(c?.epoch ?? null, c?.path ?? null, c?.bytes ?? null, runId);
+  }
+
+  /** Records the bytes the run's folder takes on disk. */
+  setDiskBytes(runId: string, bytes: number): void {
+    this.db.prepare(`UPDATE runs SET disk_bytes=? WHERE id=?`).run(bytes, runId);
+  }
+
+  /**
+   * Makes a stopped run ready to continue from its checkpoint of epoch
+   * `epoch`, in one transaction: the metrics logged after that checkpoint
+   * (later epochs, the interrupted epoch's batches, final values) and the
+   * artifacts (the job writes them again when it ends) are deleted, and the
+   * run is queued again under this process.
+   */
+  prepareResume(runId: string, epoch: number, ownerPid = process.pid): { metricsDropped: number } {
+    return this.db.transaction(() => {
+      const dropped = this.deleteMetricsAfter(runId, epoch);
+      this.db.prepare(`DELETE FROM artifacts WHERE run_id=?`).run(runId);
+      this.db
+        .prepare(`UPDATE runs SET status='queued', finished_at=NULL, error=NULL, owner_pid=? WHERE id=?`)
+        .run(ownerPid, runId);
+      this.db.prepare(`INSERT INTO logs (run_id, t, level, message) VALUES (?, ?, 'info', ?)`).run(runId, Date.now() / 1000, `resuming from the checkpoint of epoch ${epoch}; ${dropped} metric value(s) logged after it dropped`);
+      return { metricsDropped: dropped };
+    })();
+  }
+
+  /** Deletes the metric rows logged after the end of epoch `epoch` (and final-scope values); returns how many. */
+  deleteMetricsAfter(runId: string, epoch: number): number {
+    return this.db.prepare(`DELETE FROM metrics WHERE run_id=? AND (epoch > ? OR scope = 'final')`).run(runId, epoch).changes;
   }
 
   updateRun(id: string, patch: { tags?: string[]; note?: string }): void {
@@ -251,6 +294,9 @@ export class Store {
       parents,
       children,
       ...(r.params != null ? { sizeCard: sizeCardOf(r) } : {}),
+      checkpoint: r.checkpoint_epoch != null ? { epoch: r.checkpoint_epoch, path: r.checkpoint_path ?? '', bytes: r.checkpoint_bytes ?? 0 } : null,
+      diskBytes: r.disk_bytes ?? null,
+      provenance: r.provenance ? JSON.parse(r.provenance) : null,
     };
   }
 

@@ -5,6 +5,7 @@ import { buildClassifier } from '../ml/models/classifiers.js';
 import { loadModel } from '../ml/models/model-io.js';
 import { trainClassifier } from '../ml/train/classifier-trainer.js';
 import { worthParallel } from '../ml/train/data-parallel.js';
+import { checkpointing, haltHook } from './checkpoints.js';
 import { stepReporter, type JobIO } from './job-io.js';
 import { prepareJob, saveModelArtifacts } from './job-setup.js';
 import { savePredictions } from './predictions.js';
@@ -25,6 +26,8 @@ export async function runClassifierJob(msg: StartMessage & { config: TrainConfig
   }
 
   const report = stepReporter(io);
+  const checkpoint = checkpointing(msg, io);
+  const halt = haltHook();
   const dataParallel = c.dataParallel && worthParallel(model, info.backend);
   if (dataParallel) log('info', 'training on two cores: each batch is split with a worker thread');
   const result = await trainClassifier({
@@ -38,7 +41,11 @@ export async function runClassifierJob(msg: StartMessage & { config: TrainConfig
     seed: c.seed,
     teacher,
     shouldStop: io.isCancelled,
-    onStep: (s) => report.step({ ...s, metrics: { loss: s.loss, accuracy: s.accuracy } }),
+    checkpoint,
+    onStep: (s) => {
+      report.step({ ...s, metrics: { loss: s.loss, accuracy: s.accuracy } });
+      return halt(s);
+    },
     onEpoch: (e) =>
       report.epoch(e.epoch, e.elapsed, { train_loss: e.trainLoss, train_accuracy: e.trainAccuracy, test_loss: e.testLoss, test_accuracy: e.testAccuracy }),
   });

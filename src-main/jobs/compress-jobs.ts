@@ -15,6 +15,7 @@ import { loadModel } from '../ml/models/model-io.js';
 import { evaluate, trainClassifier } from '../ml/train/classifier-trainer.js';
 import { worthParallel } from '../ml/train/data-parallel.js';
 import { batchOf } from '../ml/train/latent-trainer.js';
+import { checkpointing, haltHook, type Checkpointing } from './checkpoints.js';
 import { log, saveArtifact, stepReporter, type JobIO } from './job-io.js';
 import { prepareJob, saveModelArtifacts } from './job-setup.js';
 
@@ -52,19 +53,24 @@ async function setUp(msg: StartMessage & { config: CompressionConfig }, io: JobI
 }
 
 /** Fine-tunes a model while keeping pruned weights at zero. */
-async function finetune(model: tf.LayersModel, chain: Chain, ctx: Context, epochs: number, io: JobIO, report: ReturnType<typeof stepReporter>, label: string) {
+async function finetune(model: tf.LayersModel, chain: Chain, ctx: Context, epochs: number, io: JobIO, report: ReturnType<typeof stepReporter>, label: string, checkpoint?: Checkpointing) {
   if (epochs <= 0) return { stopped: false };
   const masks = [...masksOf(chain)].map(([name, m]) => ({ v: model.getLayer(name).trainableWeights[0].read() as tf.Variable, m: tf.tensor(m, model.getLayer(name).getWeights()[0].shape) }));
   // Convolutional models fine-tune on two cores like training does; the masks are re-applied after each step and re-shared.
   const dataParallel = worthParallel(model, tf.getBackend());
+  const halt = haltHook();
   log(io, 'info', `${label}: fine-tuning ${epochs} epoch(s)${masks.length ? `, keeping ${masks.length} layer mask(s)` : ''}${dataParallel ? ', on two cores' : ''}`);
   try {
     return await trainClassifier({
       dataParallel,
       model, train: ctx.ds.train, test: ctx.ds.test, epochs, batchSize: ctx.c.batchSize, learningRate: ctx.c.learningRate, seed: ctx.c.seed,
       shouldStop: io.isCancelled,
+      checkpoint,
       afterStep: () => tf.tidy(() => masks.forEach(({ v, m }) => v.assign(tf.mul(v, m)))),
-      onStep: (s) => report.step({ ...s, metrics: { loss: s.loss, accuracy: s.accuracy } }),
+      onStep: (s) => {
+        report.step({ ...s, metrics: { loss: s.loss, accuracy: s.accuracy } });
+        return halt(s);
+      },
       onEpoch: (e) => report.epoch(e.epoch, e.elapsed, { train_loss: e.trainLoss, test_accuracy: e.testAccuracy }),
     });
   } finally {
@@ -126,7 +132,10 @@ export async function runPruneJob(msg: StartMessage & { config: PruneConfig }, i
     model.dispose();
     model = fromChain(chain);
     io.emit({ type: 'metric', scope: 'final', step, epoch: 0, name: 'accuracy_after_prune_step', value: evaluate(model, ctx.ds.test).accuracy, t: 0 });
-    stopped = (await finetune(model, chain, ctx, c.finetuneEpochs, io, report, `step ${step}/${c.steps}`)).stopped;
+    // One-step pruning checkpoints its fine-tuning (a resume prunes the source again, the same way); with
+    // several steps the model changes shape between them, which a checkpoint does not describe yet.
+    const ckpt = c.steps === 1 ? checkpointing(msg, io) : undefined;
+    stopped = (await finetune(model, chain, ctx, c.finetuneEpochs, io, report, `step ${step}/${c.steps}`, ckpt)).stopped;
   }
   validation?.x.dispose();
   ctx.manifest.steps.push(`${c.method} prune ${Math.round(c.sparsity * 100)}%`);
@@ -228,7 +237,7 @@ export async function runFactorizeJob(msg: StartMessage & { config: FactorizeCon
   }
   const model = fromChain(ctx.chain);
   io.emit({ type: 'metric', scope: 'final', step: 0, epoch: 0, name: 'accuracy_before_finetune', value: evaluate(model, ctx.ds.test).accuracy, t: 0 });
-  const r = await finetune(model, ctx.chain, ctx, c.finetuneEpochs, io, stepReporter(io), 'factorized model');
+  const r = await finetune(model, ctx.chain, ctx, c.finetuneEpochs, io, stepReporter(io), 'factorized model', checkpointing(msg, io));
   ctx.manifest.steps.push(`SVD ${targets.join(', ')}`);
   await finish(io, msg.runDir, model, ctx, r.stopped, summary);
 }
@@ -236,7 +245,7 @@ export async function runFactorizeJob(msg: StartMessage & { config: FactorizeCon
 export async function runFinetuneJob(msg: StartMessage & { config: FinetuneConfig }, io: JobIO): Promise<void> {
   const ctx = await setUp(msg, io);
   const model = fromChain(ctx.chain);
-  const r = await finetune(model, ctx.chain, ctx, msg.config.epochs, io, stepReporter(io), 'model');
+  const r = await finetune(model, ctx.chain, ctx, msg.config.epochs, io, stepReporter(io), 'model', checkpointing(msg, io));
   // Quantized weights are no longer on their grid after training.
   if (Object.keys(ctx.manifest.weights).length) log(io, 'warn', 'fine-tuning moved quantized weights off their grid: quantize again before scoring');
   ctx.manifest.weights = {};

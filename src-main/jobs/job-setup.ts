@@ -7,6 +7,7 @@ import { initBackend, type BackendInfo, type BackendName } from '../ml/engine/ba
 import { saveModel } from '../ml/models/model-io.js';
 import { seedGlobalRandom } from '../ml/train/rng.js';
 import { log, type JobIO } from './job-io.js';
+import { collectProvenance } from './provenance.js';
 
 interface DataConfig {
   seed: number;
@@ -20,7 +21,7 @@ interface DataConfig {
 export async function prepareJob(c: DataConfig, io: JobIO): Promise<{ info: BackendInfo; ds: Dataset }> {
   seedGlobalRandom(c.seed);
   const info = await initBackend(c.backend, (m, level) => log(io, level, m));
-  io.emit({ type: 'started', backend: info.backend, device: info.device, backendVersion: info.version });
+  io.emit({ type: 'started', backend: info.backend, device: info.device, backendVersion: info.version, provenance: collectProvenance(info) });
   log(io, 'info', `backend ${info.backend} on ${info.device} (${info.version})`);
   const ds = loadDataset(c.dataset, { trainLimit: c.trainLimit, testLimit: c.testLimit });
   if (ds.train.rows !== 28 || ds.train.cols !== 28) {

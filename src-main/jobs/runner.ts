@@ -3,10 +3,12 @@
 // The CLI, serve mode and the desktop app all use this one module; only the
 // way a process is spawned differs (see spawn.ts).
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { JobEventSchema, type JobConfig, type JobEvent, type JobInputs, type StartMessage } from '../contract/jobs.js';
 import type { Store } from '../db/store.js';
 import { runDir } from '../db/data-dir.js';
+import { checkpointDir } from './checkpoints.js';
 import { forkJobProcess, type JobProcess, type SpawnJobProcess } from './spawn.js';
 
 /** How often buffered events are written to SQLite. */
@@ -21,7 +23,8 @@ export interface RunningJob {
 }
 
 export interface FinalState {
-  status: 'completed' | 'failed' | 'cancelled';
+  /** `interrupted`: the job process was killed by a signal nobody here sent (out of memory, a user's kill); resumable. */
+  status: 'completed' | 'failed' | 'cancelled' | 'interrupted';
   error?: string;
 }
 
@@ -67,6 +70,7 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
       pending = [];
       try {
         this.store.applyEvents(runId, batch, this.store.dataDir);
+        if (batch.some((e) => e.type === 'checkpoint')) this.store.setDiskBytes(runId, dirBytes(dir));
       } catch (e) {
         // A full disk or locked database must not kill the job; say so in the log.
         process.emitWarning(`could not write events of run ${runId}: ${(e as Error).message}`);
@@ -103,15 +107,25 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
         write();
         let state = terminal;
         if (!state) {
+          const tail = stderrTail ? `: ${stderrTail.trim().split('\n').slice(-5).join(' | ')}` : '';
           state = entry.cancelRequested
             ? { status: 'cancelled' }
-            : {
-                status: 'failed',
-                error: `job process exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})${stderrTail ? `: ${stderrTail.trim().split('\n').slice(-5).join(' | ')}` : ''}`,
-              };
+            : signal
+              ? { status: 'interrupted', error: `job process was killed (signal ${signal})${tail}` }
+              : { status: 'failed', error: `job process exited unexpectedly (exit code ${code})${tail}` };
         }
         // finishRun only touches runs still open, so a 'done' already written stays.
         this.store.finishRun(runId, state.status, { error: state.error });
+        try {
+          // A completed run cannot be resumed: its checkpoint is no longer needed.
+          if (state.status === 'completed' && this.store.getRun(runId)?.status === 'completed') {
+            rmSync(checkpointDir(dir), { recursive: true, force: true });
+            this.store.setCheckpoint(runId, null);
+          }
+          this.store.setDiskBytes(runId, dirBytes(dir));
+        } catch (e) {
+          process.emitWarning(`run ${runId}: could not measure or tidy its folder: ${(e as Error).message}`);
+        }
         this.emit('finished', runId, state);
         resolve(state);
       });
@@ -144,4 +158,25 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
       entry.proc.kill();
     }
   }
+}
+
+/** Bytes of the files under `dir` (0 when it does not exist); links are not followed. */
+export function dirBytes(dir: string): number {
+  let total = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const p = join(dir, name);
+    try {
+      const st = lstatSync(p);
+      total += st.isDirectory() ? dirBytes(p) : st.size;
+    } catch {
+      // deleted meanwhile
+    }
+  }
+  return total;
 }

@@ -13,6 +13,7 @@ const handlers: Record<ApiMethod, Handler> = {
   startJob: (s, i) => s.enqueueJob(i.config, i.name).run,
   startRecipe: (s, i) => s.enqueueRecipe(i.recipe, i.options),
   cancelRun: (s, i) => ({ cancelled: s.cancel(i.id) }),
+  resumeRun: (s, i) => s.enqueueResume(i.id).run,
   deleteRuns: (s, i) => ({ deleted: s.deleteRuns(i.ids) }),
   updateRun: (s, i) => s.updateRun(i.id, i),
   soften: (s, i) => s.soften(i.id, i.image, i.temperature),

@@ -2,7 +2,7 @@
 // can do, free of Electron and of any transport. Adapters stay thin.
 import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import type { ApiEvent, CompareSeries, DatasetInfo, RunDetail, Settings, SoftenResult } from '../contract/api.js';
 import type { CompareExportInput, CompareInput, CompareSeriesInput, ExportFormat, ExportReport } from '../contract/api.js';
 import { EXPORT_FORMATS } from '../contract/api.js';
@@ -16,7 +16,9 @@ import { KINDS, leavesOf, type RunNeed } from '../contract/kinds/index.js';
 import { isRecipe, RECIPE_IDS, RECIPES, type RecipeStep } from '../contract/recipes/index.js';
 import { runDir } from '../db/data-dir.js';
 import { Store, type Run, type RunParent } from '../db/store.js';
+import { checkpointDir } from '../jobs/checkpoints.js';
 import { JobRunner, type FinalState } from '../jobs/runner.js';
+import { latestCheckpointFile } from '../ml/train/checkpoint.js';
 import type { SpawnJobProcess } from '../jobs/spawn.js';
 import { listBuiltinDatasets, resolveDataset } from '../ml/data/datasets.js';
 import { readImportFiles } from '../ml/models/import-check.js';
@@ -195,6 +197,52 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
   enqueueJob(input: unknown, name?: string): StartedJob {
     const { config, parents, ...inputs } = this.prepare(input);
     const run = this.store.createRun({ config, parents, name });
+    this.emitRun(run.id);
+    return { run, finished: this.queue.enqueue(run.id, config, inputs) };
+  }
+
+  /**
+   * Checks that a run can continue from its last checkpoint, then makes it
+   * ready: metrics logged after the checkpoint and the old artifacts are
+   * dropped and the run is queued again, under the same id. Refused with a
+   * ConflictError for a queued, running or completed run, a ValidationError
+   * for one with no checkpoint (or whose parent runs are gone).
+   */
+  private prepareResume(idOrPrefix: string): { run: Run; config: JobConfig; inputs: JobInputs } {
+    const id = this.resolveRunField('id', idOrPrefix);
+    const run = this.store.getRun(id)!;
+    if (run.status === 'queued' || run.status === 'running') throw new ConflictError(`id: run ${id} is ${run.status}; only a stopped run can be resumed`, 'id');
+    if (run.status === 'completed') throw new ConflictError(`id: run ${id} is completed; there is nothing to resume`, 'id');
+    // The files decide, not the database: a checkpoint's event may not have been written when its host died.
+    const file = latestCheckpointFile(checkpointDir(runDir(this.dataDir, id)));
+    if (!file) {
+      const lost = run.checkpoint ? ` (its checkpoint file ${run.checkpoint.path} is missing from the data folder)` : ' (train, distill, finetune, factorize and one-step prune runs save one after each epoch)';
+      throw new ValidationError(`id: run ${id} (${run.kind}, ${run.status}) has no checkpoint to resume from${lost}`, 'id');
+    }
+    let prepared: ReturnType<Service['prepare']>;
+    try {
+      prepared = this.prepare(run.config);
+    } catch (e) {
+      throw new ValidationError(`id: run ${id} cannot be resumed: ${(e as Error).message}`, 'id');
+    }
+    const { config, parents: _parents, ...inputs } = prepared;
+    this.store.setCheckpoint(id, { epoch: file.epoch, path: relative(this.dataDir, file.path), bytes: file.bytes });
+    this.store.prepareResume(id, file.epoch);
+    return { run: this.store.getRun(id)!, config, inputs: { ...inputs, resume: true } };
+  }
+
+  /** Resumes a stopped run at once, outside the queue (the CLI's way). */
+  resumeJob(idOrPrefix: string): StartedJob {
+    const { run, config, inputs } = this.prepareResume(idOrPrefix);
+    this.emitRun(run.id);
+    const job = this.runner.start(run.id, config, inputs);
+    this.emitRun(run.id);
+    return { run, finished: job.finished };
+  }
+
+  /** Resumes a stopped run through the queue (the app's way). */
+  enqueueResume(idOrPrefix: string): StartedJob {
+    const { run, config, inputs } = this.prepareResume(idOrPrefix);
     this.emitRun(run.id);
     return { run, finished: this.queue.enqueue(run.id, config, inputs) };
   }

@@ -4,6 +4,16 @@ export const fmtInt = (n: unknown) => (typeof n === 'number' ? n.toLocaleString(
 export const fmtAcc = (n: unknown) => (typeof n === 'number' ? n.toFixed(4) : '');
 export const fmtNum = (n: unknown, d = 4) => (typeof n === 'number' ? n.toFixed(d) : '');
 
+/** Bytes in the unit that reads best: 812 B, 4.2 MB, 1.3 GB. */
+export function fmtBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let u = -1;
+  while (v >= 1000 && u < units.length - 1) (v /= 1000, u++);
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
+
 export function fmtDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '';
   if (seconds < 60) return `${seconds.toFixed(1)}s`;

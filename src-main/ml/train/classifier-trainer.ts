@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Split } from '../data/datasets.js';
 import { logitsModel } from '../models/classifiers.js';
 import { distillationLoss, softCrossEntropy } from './distill-loss.js';
-import { mulberry32, shuffle } from './rng.js';
+import { globalRandomState, mulberry32, setGlobalRandomState, shuffle } from './rng.js';
+import type { TrainCheckpoint } from './checkpoint.js';
 import { flatSize, GradientWorker, readFlat, shareSplit, writeFlat, type ParallelInit } from './data-parallel.js';
 import { FlatAdam } from './flat-adam.js';
 import type { TrainingData } from './types.js';
@@ -39,7 +40,8 @@ export interface EpochReport {
 export interface TrainOptions extends TrainingData {
   model: tf.LayersModel;
   teacher?: { model: tf.LayersModel; temperature: number; alpha: number };
-  onStep?: (r: StepReport) => void;
+  /** After every step; a returned promise is awaited before the next step. */
+  onStep?: (r: StepReport) => void | Promise<void>;
   onEpoch?: (r: EpochReport) => void;
   /** Polled between steps; true ends training after the current step. */
   shouldStop?: () => boolean;
@@ -47,6 +49,11 @@ export interface TrainOptions extends TrainingData {
   afterStep?: () => void;
   /** Split each batch with a worker thread on a second core (see data-parallel.ts). */
   dataParallel?: boolean;
+  /** End-of-epoch checkpoints (checkpoint.ts): `save` gets each epoch's state, `resume` continues from one. */
+  checkpoint?: {
+    save?: (c: TrainCheckpoint) => void | Promise<void>;
+    resume?: TrainCheckpoint;
+  };
 }
 
 export interface Softening {
@@ -160,23 +167,41 @@ export function evaluate(model: tf.LayersModel, split: Split, batchSize = 1000):
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Puts a checkpoint's weights into `model`, checking they fit it. */
+export function restoreWeights(model: tf.LayersModel, c: TrainCheckpoint): void {
+  const ws = model.weights;
+  if (ws.length !== c.weights.length || ws.some((w, i) => w.shape.join('x') !== c.weights[i].shape.join('x'))) {
+    throw new Error(`checkpoint of epoch ${c.epoch} does not fit this model (${c.weights.length} weights saved, ${ws.length} in the model)`);
+  }
+  tf.tidy(() => model.setWeights(c.weights.map((w) => tf.tensor(w.values, w.shape))));
+}
+
 export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
   const random = mulberry32(o.seed);
+  const resume = o.checkpoint?.resume;
   const soft = o.teacher && { temperature: o.teacher.temperature, alpha: o.teacher.alpha };
   const teacherLogits = o.teacher ? teacherLogitsOf(o.teacher.model, o.train) : null;
   const order = new Uint32Array(o.train.count).map((_, i) => i);
   const batches = Math.ceil(o.train.count / o.batchSize);
+  if (resume) {
+    if (resume.order.length !== o.train.count) throw new Error(`checkpoint of epoch ${resume.epoch} was made on ${resume.order.length} training images, this run has ${o.train.count}`);
+    restoreWeights(o.model, resume);
+    order.set(resume.order);
+    random.state = resume.shuffleRng;
+  }
   // Only the student's weights train (a distillation teacher's stay as they are).
   const trainable = o.model.trainableWeights.map((w) => w.read() as tf.Variable);
   const stepper = await startStepper(o, trainable, teacherLogits);
-  const started = performance.now();
-  let step = 0;
+  // Last, after everything that may draw from Math.random while setting up.
+  if (resume) await stepper.restore(resume);
+  const started = performance.now() - (resume?.elapsed ?? 0) * 1000;
+  let step = resume?.step ?? 0;
   let stopped = false;
-  let epochsDone = 0;
-  let last: { accuracy: number; loss: number } | null = null;
+  let epochsDone = resume?.epoch ?? 0;
+  let last: { accuracy: number; loss: number } | null = resume?.lastTest ?? null;
 
   try {
-    for (let epoch = 1; epoch <= o.epochs && !stopped; epoch++) {
+    for (let epoch = epochsDone + 1; epoch <= o.epochs && !stopped; epoch++) {
       shuffle(order, random);
       let lossSum = 0;
       let correct = 0;
@@ -196,7 +221,7 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
         seen += n;
         lossSum += lossValue * n;
         correct += hitValue;
-        o.onStep?.({
+        await o.onStep?.({
           epoch,
           epochs: o.epochs,
           batch: b + 1,
@@ -226,11 +251,33 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
         testAccuracy: last.accuracy,
         elapsed: (performance.now() - started) / 1000,
       });
+      if (o.checkpoint?.save) {
+        await o.checkpoint.save({
+          epoch,
+          step,
+          elapsed: (performance.now() - started) / 1000,
+          shuffleRng: random.state,
+          globalRng: seededState(),
+          workerRng: await stepper.workerRng(),
+          order: order.slice(),
+          weights: o.model.weights.map((w) => ({ name: w.originalName, shape: w.shape as number[], values: w.read().dataSync() as Float32Array })),
+          adam: stepper.moments(),
+          lastTest: last,
+        });
+      }
     }
   } finally {
     await stepper.close();
   }
   return { stopped, epochsDone, testAccuracy: last?.accuracy ?? null, testLoss: last?.loss ?? null };
+}
+
+function seededState(): number | null {
+  try {
+    return globalRandomState();
+  } catch {
+    return null; // not a job process (a unit test): nothing to restore
+  }
 }
 
 /** The worker thread of a data-parallel run, sharing the images and the optimizer's memory; see data-parallel.ts. */
@@ -255,7 +302,12 @@ async function startWorker(o: TrainOptions, adam: FlatAdam, teacherLogits: Float
     seed: o.seed,
     backend: tf.getBackend(),
   });
-  await worker.ready;
+  try {
+    await worker.ready;
+  } catch (e) {
+    await worker.close(); // a thread left running would keep the process alive
+    throw e;
+  }
   return worker;
 }
 
@@ -321,6 +373,14 @@ async function startStepper(o: TrainOptions, vars: tf.Variable[], teacherLogits:
     },
     /** Call after changing the variables outside step(). */
     weightsChanged: () => writeFlat(vars, weights),
+    moments: () => adam.moments(),
+    workerRng: async (): Promise<number | null> => (worker ? worker.rngState() : null),
+    /** Restores the optimizer and both threads' random streams from a checkpoint (the weights are already in the variables). */
+    async restore(c: TrainCheckpoint): Promise<void> {
+      adam.restoreMoments(c.adam);
+      if (worker && c.workerRng !== null) await worker.rngState(c.workerRng);
+      if (c.globalRng !== null) setGlobalRandomState(c.globalRng);
+    },
     close: async () => worker?.close(),
   };
 }

@@ -143,6 +143,11 @@ export class GradientWorker {
     return this.request({ type: 'evaluate', from, to });
   }
 
+  /** The worker thread's Math.random state (its dropout masks), after restoring `state` when given. */
+  rngState(state?: number): Promise<number> {
+    return this.request({ type: 'rng', state });
+  }
+
   async close(): Promise<void> {
     await this.worker.terminate();
   }

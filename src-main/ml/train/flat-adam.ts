@@ -31,6 +31,14 @@ function loadModule(): WebAssembly.Module | null {
   return adamModule;
 }
 
+/** FlatAdam's state besides the weights: first and second moments, and β1ᵗ, β2ᵗ (float32 products). */
+export interface FlatAdamMoments {
+  m: Float32Array;
+  v: Float32Array;
+  accBeta1: number;
+  accBeta2: number;
+}
+
 export class FlatAdam {
   /** The weights, in shared memory: the worker thread reads them at each step. */
   readonly weights: Float32Array;
@@ -82,6 +90,20 @@ export class FlatAdam {
   private readonly beta1: number;
   private readonly beta2: number;
   private readonly epsilon: number;
+
+  /** The moments and the bias-correction products (Adam's step count, as tfjs keeps it), for a checkpoint. */
+  moments(): FlatAdamMoments {
+    return { m: this.m.slice(), v: this.v.slice(), accBeta1: this.accBeta1, accBeta2: this.accBeta2 };
+  }
+
+  /** Restores moments saved by moments(); the weights are restored separately. */
+  restoreMoments(s: FlatAdamMoments): void {
+    if (s.m.length !== this.m.length || s.v.length !== this.v.length) throw new Error(`optimizer state has ${s.m.length} values, the model ${this.m.length}`);
+    this.m.set(s.m);
+    this.v.set(s.v);
+    this.accBeta1 = s.accBeta1;
+    this.accBeta2 = s.accBeta2;
+  }
 
   /**
    * One step on `weights` with the gradient w1·ownGrads + w2·otherGrads

@@ -7,7 +7,7 @@ import { initBackend, type BackendName } from '../engine/backend.js';
 import { logitsModel } from '../models/classifiers.js';
 import { BatchFiller, batchLossAndHits, evaluateRange, type Softening } from './classifier-trainer.js';
 import { readFlat, type EvalResult, type HalfResult, type ParallelInit } from './data-parallel.js';
-import { seedGlobalRandom } from './rng.js';
+import { globalRandomState, seedGlobalRandom, setGlobalRandomState } from './rng.js';
 import type { Split } from '../data/datasets.js';
 
 let state: {
@@ -67,6 +67,10 @@ parentPort!.on('message', async (m: { type: string } & Record<string, unknown>) 
       parentPort!.postMessage({ type: 'ready' });
     } else if (m.type === 'step') {
       parentPort!.postMessage({ type: 'result', result: step(Uint32Array.from(m.indices as number[])) });
+    } else if (m.type === 'rng') {
+      // Checkpoints save this thread's Math.random state (its dropout masks); a resumed run restores it.
+      if (typeof m.state === 'number') setGlobalRandomState(m.state);
+      parentPort!.postMessage({ type: 'result', result: globalRandomState() });
     } else if (m.type === 'evaluate') {
       parentPort!.postMessage({ type: 'result', result: evaluate(m.from as number, m.to as number) });
     }

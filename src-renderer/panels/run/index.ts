@@ -10,6 +10,7 @@ import LayersPanel from './LayersPanel.svelte';
 import LogPanel from './LogPanel.svelte';
 import NotesPanel from './NotesPanel.svelte';
 import ProgressPanel from './ProgressPanel.svelte';
+import ProvenancePanel from './ProvenancePanel.svelte';
 import ResultsPanel from './ResultsPanel.svelte';
 import SensitivityPanel from './SensitivityPanel.svelte';
 import SizeCardPanel from './SizeCardPanel.svelte';
@@ -41,6 +42,7 @@ export const RUN_PANELS: RunPanel[] = [
   { id: 'export', component: ExportPanel, applies: (v) => v.leaves === 'classifier' && v.run?.status === 'completed', wide: true },
   { id: 'summary', component: SummaryPanel, applies: () => true },
   { id: 'config', component: ConfigPanel, applies: () => true },
+  { id: 'provenance', component: ProvenancePanel, applies: () => true },
   { id: 'notes', component: NotesPanel, applies: () => true },
   { id: 'log', component: LogPanel, applies: () => true },
 ];
