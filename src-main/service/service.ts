@@ -1,5 +1,6 @@
 // The application API: everything the CLI, serve mode and the desktop app
 // can do, free of Electron and of any transport. Adapters stay thin.
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
@@ -100,6 +101,16 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     if (!art) throw new ValidationError(`${blame}run ${runId} (${run.kind}, ${run.status}) has no saved model`, field);
     const dir = join(this.dataDir, art.path, '..');
     if (!existsSync(join(dir, 'model.json'))) throw new ValidationError(`${blame}run ${runId}: saved model file ${art.path} is missing from the data folder`, field);
+    // Every file of the saved model is the one the job wrote (size and SHA-256), or the run is refused naming it.
+    const modelPrefix = art.path.slice(0, art.path.length - 'model.json'.length);
+    for (const a of this.store.artifacts(runId).filter((x) => x.kind === 'model' && x.path.startsWith(modelPrefix))) {
+      const file = join(this.dataDir, a.path);
+      if (!existsSync(file)) throw new ValidationError(`${blame}run ${runId}: model file ${a.path} is missing from the data folder`, field);
+      const buf = readFileSync(file);
+      if (buf.length !== a.size || createHash('sha256').update(buf).digest('hex') !== a.sha256) {
+        throw new ValidationError(`${blame}run ${runId}: model file ${a.path} is damaged (its SHA-256 differs from the one recorded when it was written)`, field);
+      }
+    }
     return dir;
   }
 
