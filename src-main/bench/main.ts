@@ -6,6 +6,7 @@
 //   logging  cost of recording metrics (batched SQLite writes) as a share of step time
 //   profile  per-kernel time of one teacher training step on one core, stock XNNPACK paths vs our kernels
 //   compare  compare view in Chromium: navigation to drawn curves of 20 runs × 50,000 points (compare-bench.ts)
+//   scale    10,000 runs and 10 million metric rows: API calls and the runs filter in Chromium (scale-bench.ts)
 import { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -215,6 +216,17 @@ program
   .action(async (o) => {
     const { compareBench } = await import('./compare-bench.js');
     await compareBench({ runs: Number(o.runs), points: Number(o.points), repeats: Number(o.repeats), chromium: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' });
+  });
+
+program
+  .command('scale')
+  .description('a workspace of 10,000 runs and 10 million metric rows: list, filter, open, compare through the API; filter and open in Chromium')
+  .option('--runs <n>', 'runs', '10000')
+  .option('--metric-rows <n>', 'metric rows in all', '10000000')
+  .option('--long-run <n>', 'points of the one long run opened', '100000')
+  .action(async (o) => {
+    const { scaleBench } = await import('./scale-bench.js');
+    await scaleBench({ runs: Number(o.runs), metricRows: Number(o.metricRows), longRun: Number(o.longRun), chromium: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' });
   });
 
 await program.parseAsync(process.argv);

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUN_STATUSES, type ArtifactRow, type LogRow, type MetricRow, type Run, type RunParent, type RunStatus } from '../contract/api.js';
 import type { CompareSeries, CompareXAxis, SizeCard } from '../contract/api.js';
-import { downsample } from './downsample.js';
+import { bucketize, downsample } from './downsample.js';
 import type { JobConfig, JobEvent, Summary } from '../contract/jobs.js';
 import { migrate } from './migrate.js';
 import { AmbiguousIdError, NotFoundError } from '../contract/errors.js';
@@ -138,7 +138,16 @@ export class Store {
     if (filter.kind) (where.push('kind = ?'), args.push(filter.kind));
     if (filter.status) (where.push('status = ?'), args.push(filter.status));
     const sql = `SELECT * FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at, rowid`;
-    return (this.db.prepare(sql).all(...args) as RunRecord[]).map((r) => this.toRun(r));
+    // Lineage of every run in one query, not two per run: listing 10,000 runs stays one pass.
+    const parents = new Map<string, RunParent[]>();
+    const children = new Map<string, RunParent[]>();
+    for (const l of this.db.prepare('SELECT run_id, parent_id, role FROM run_parents').all() as { run_id: string; parent_id: string; role: string }[]) {
+      if (!parents.has(l.run_id)) parents.set(l.run_id, []);
+      if (!children.has(l.parent_id)) children.set(l.parent_id, []);
+      parents.get(l.run_id)!.push({ id: l.parent_id, role: l.role });
+      children.get(l.parent_id)!.push({ id: l.run_id, role: l.role });
+    }
+    return (this.db.prepare(sql).all(...args) as RunRecord[]).map((r) => this.toRun(r, { parents: parents.get(r.id) ?? [], children: children.get(r.id) ?? [] }));
   }
 
   markRunning(id: string, ownerPid: number): void {
@@ -251,6 +260,28 @@ export class Store {
     return this.db.pragma('data_version', { simple: true }) as number;
   }
 
+  /**
+   * A run's metrics with each batch series longer than `budget` thinned to
+   * its buckets' first, min, max and last rows (spikes and ends survive).
+   * Long series are read as raw columns, the costly part being row objects.
+   */
+  metricsThinned(runId: string, budget: number): MetricRow[] {
+    const counts = this.db.prepare(`SELECT name, COUNT(*) AS n FROM metrics WHERE run_id = ? AND scope = 'batch' GROUP BY name`).all(runId) as { name: string; n: number }[];
+    const long = counts.filter((c) => c.n > budget).map((c) => c.name);
+    if (!long.length) return this.metrics(runId);
+    const rest = this.db
+      .prepare(`SELECT scope, step, epoch, name, value, t FROM metrics WHERE run_id = ? AND NOT (scope = 'batch' AND name IN (${long.map(() => '?').join(',')})) ORDER BY rowid`)
+      .all(runId, ...long) as MetricRow[];
+    const raw = this.db.prepare(`SELECT step, epoch, value, t FROM metrics WHERE run_id = ? AND scope = 'batch' AND name = ? ORDER BY step, rowid`).raw(true);
+    for (const name of long) {
+      const rows = raw.all(runId, name) as [number, number, number, number][];
+      const picked = new Set<number>();
+      for (const b of bucketize(rows.map((r) => r[0]), rows.map((r) => r[2]), budget)) for (const p of [b.first, b.min, b.max, b.last]) picked.add(p.i);
+      for (const i of [...picked].sort((a, c) => a - c)) rest.push({ scope: 'batch', step: rows[i][0], epoch: rows[i][1], name, value: rows[i][2], t: rows[i][3] });
+    }
+    return rest;
+  }
+
   metrics(runId: string, scope?: MetricRow['scope']): MetricRow[] {
     const sql = `SELECT scope, step, epoch, name, value, t FROM metrics WHERE run_id = ? ${scope ? 'AND scope = ?' : ''} ORDER BY rowid`;
     return this.db.prepare(sql).all(...(scope ? [runId, scope] : [runId])) as MetricRow[];
@@ -269,9 +300,9 @@ export class Store {
     return this.db.prepare(`SELECT t, level, message FROM logs WHERE run_id = ? ORDER BY rowid`).all(runId) as LogRow[];
   }
 
-  private toRun(r: RunRecord): Run {
-    const parents = this.db.prepare(`SELECT parent_id AS id, role FROM run_parents WHERE run_id = ?`).all(r.id) as RunParent[];
-    const children = this.db.prepare(`SELECT run_id AS id, role FROM run_parents WHERE parent_id = ?`).all(r.id) as RunParent[];
+  private toRun(r: RunRecord, lineage?: { parents: RunParent[]; children: RunParent[] }): Run {
+    const parents = lineage?.parents ?? (this.db.prepare(`SELECT parent_id AS id, role FROM run_parents WHERE run_id = ?`).all(r.id) as RunParent[]);
+    const children = lineage?.children ?? (this.db.prepare(`SELECT run_id AS id, role FROM run_parents WHERE parent_id = ?`).all(r.id) as RunParent[]);
     return {
       id: r.id,
       kind: r.kind,

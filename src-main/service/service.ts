@@ -40,6 +40,13 @@ interface PlannedRecipe {
   title: string;
 }
 
+/**
+ * Batch-scope points per metric a run view gets (about a wide chart's pixels):
+ * a run of 100,000 steps opens as fast as a short one. The compare view's
+ * series API downsamples the same way, to the chart's own width.
+ */
+const RUN_VIEW_POINTS = 2000;
+
 const MAX_INLINE_ARTIFACT = 8 * 1024 * 1024;
 
 /** How often the database is checked for commits by other processes (the CLI). */
@@ -359,7 +366,7 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     if (this.pollTimer) void this.backfillSizeCards([id]);
     return {
       run: this.store.getRun(id)!,
-      metrics: this.store.metrics(id),
+      metrics: this.store.metricsThinned(id, RUN_VIEW_POINTS),
       artifacts: this.store.artifacts(id),
       logs: this.store.logs(id),
     };
