@@ -11,6 +11,7 @@ import { log, type JobIO } from './job-io.js';
 interface DataConfig {
   seed: number;
   backend?: BackendName;
+  allowSoftwareGpu?: boolean;
   dataset: string;
   trainLimit?: number;
   testLimit?: number;
@@ -19,7 +20,7 @@ interface DataConfig {
 /** Seeds the process, picks the backend (reported as `started`), and loads the 28×28 dataset. */
 export async function prepareJob(c: DataConfig, io: JobIO): Promise<{ info: BackendInfo; ds: Dataset }> {
   seedGlobalRandom(c.seed);
-  const info = await initBackend(c.backend, (m, level) => log(io, level, m));
+  const info = await initBackend(c.backend, (m, level) => log(io, level, m), { allowSoftwareGpu: c.allowSoftwareGpu });
   io.emit({ type: 'started', backend: info.backend, device: info.device, backendVersion: info.version });
   log(io, 'info', `backend ${info.backend} on ${info.device} (${info.version})`);
   const ds = loadDataset(c.dataset, { trainLimit: c.trainLimit, testLimit: c.testLimit });
