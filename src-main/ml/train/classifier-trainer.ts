@@ -9,6 +9,7 @@ import { distillationLoss, softCrossEntropy } from './distill-loss.js';
 import { mulberry32, shuffle } from './rng.js';
 import { flatSize, GradientWorker, readFlat, shareSplit, writeFlat, type ParallelInit } from './data-parallel.js';
 import { FlatAdam } from './flat-adam.js';
+import { trainClassifierOnDevice } from './gpu-train.js';
 import type { TrainingData } from './types.js';
 
 export const NUM_CLASSES = 10;
@@ -161,6 +162,8 @@ export function evaluate(model: tf.LayersModel, split: Split, batchSize = 1000):
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
+  // webgpu: data resident on the device, losses read every few steps (gpu-train.ts).
+  if (tf.getBackend() === 'webgpu') return trainClassifierOnDevice(o);
   const random = mulberry32(o.seed);
   const soft = o.teacher && { temperature: o.teacher.temperature, alpha: o.teacher.alpha };
   const teacherLogits = o.teacher ? teacherLogitsOf(o.teacher.model, o.train) : null;
