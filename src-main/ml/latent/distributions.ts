@@ -2,6 +2,7 @@
 // VAE and the Dirichlet VAE (Joo et al., "Dirichlet Variational Autoencoder").
 import * as tf from '@tensorflow/tfjs';
 import { digamma, lgamma } from './special.js';
+import { sampleGammaOnDevice } from './gamma-device.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -60,6 +61,8 @@ export function normal(random: () => number): number {
  * as `icdfGammaApprox` and as the DirVAE's `sampler: 'icdf'` option.
  */
 export function sampleGamma(alpha: tf.Tensor2D, random: () => number): tf.Tensor2D {
+  // webgpu: the same sampler with the rejection step on the device (no read of α; see gamma-device.ts).
+  if (tf.getBackend() === 'webgpu') return sampleGammaOnDevice(alpha, random);
   const a = alpha.dataSync();
   const eps = new Float32Array(a.length);
   const u = new Float32Array(a.length);
