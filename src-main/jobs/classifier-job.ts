@@ -5,6 +5,7 @@ import { buildClassifier } from '../ml/models/classifiers.js';
 import { loadModel } from '../ml/models/model-io.js';
 import { trainClassifier } from '../ml/train/classifier-trainer.js';
 import { worthParallel } from '../ml/train/data-parallel.js';
+import { DivergedError } from '../ml/train/gpu-train.js';
 import { stepReporter, type JobIO } from './job-io.js';
 import { prepareJob, saveModelArtifacts } from './job-setup.js';
 
@@ -40,6 +41,13 @@ export async function runClassifierJob(msg: StartMessage & { config: TrainConfig
     onStep: (s) => report.step({ ...s, metrics: { loss: s.loss, accuracy: s.accuracy } }),
     onEpoch: (e) =>
       report.epoch(e.epoch, e.elapsed, { train_loss: e.trainLoss, train_accuracy: e.trainAccuracy, test_loss: e.testLoss, test_accuracy: e.testAccuracy }),
+  }).catch(async (e: unknown) => {
+    // On the GPU a NaN is noticed a few steps late; the model was put back to the last good weights: keep them.
+    if (e instanceof DivergedError) {
+      await saveModelArtifacts(io, msg.runDir, model, true);
+      log('warn', `saved the last good weights (before step ${e.firstStep}) as a partial model`);
+    }
+    throw e;
   });
 
   // Weights are saved even when cancelled: what was trained is not thrown away.
