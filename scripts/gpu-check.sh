@@ -17,9 +17,10 @@ hr() { say "------------------------------------------------------------------";
 
 # 1. Where we run from: an unpacked bundle (node + bundled JS beside this
 #    script) or a checkout (node from PATH, sources through tsx).
-if [ -f "$HERE/gpu-tests.mjs" ]; then
+if [ -f "$HERE/js/gpu-tests.mjs" ]; then
   MODE=bundle
   ROOT=$HERE
+  export DISTILLERY_ROOT=$HERE
   NODE=$HERE/node
   [ -x "$NODE" ] || NODE=$(command -v node || true)
 else
@@ -87,7 +88,7 @@ say "webgpu kernel and training tests:"
 cd "$ROOT" || exit 3
 LOG=$(mktemp)
 if [ "$MODE" = bundle ]; then
-  "$NODE" --test-reporter=spec "$ROOT/gpu-tests.mjs" >"$LOG" 2>&1 || status=1
+  "$NODE" --test-reporter=spec "$ROOT/js/gpu-tests.mjs" >"$LOG" 2>&1 || status=1
 else
   "$NODE" --import tsx --test --test-reporter=spec src-main/ml/engine/webgpu.test.ts >"$LOG" 2>&1 || status=1
 fi
@@ -104,7 +105,7 @@ hr
 # 6. The bench: our images/s against PyTorch's (CUDA when /usr/bin/python3 has torch with CUDA).
 say "training bench (batches 64 and 512):"
 if [ "$MODE" = bundle ]; then
-  "$NODE" "$ROOT/bench.mjs" --backend webgpu train 2>&1 | grep -v '^ *at \|^Warning: '
+  "$NODE" "$ROOT/js/bench.mjs" --backend webgpu train 2>&1 | grep -v '^ *at \|^Warning: '
 else
   "$NODE" --import tsx src-main/bench/main.ts --backend webgpu train 2>&1 | grep -v '^ *at \|^Warning: '
 fi

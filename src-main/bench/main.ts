@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobEvent } from '../contract/jobs.js';
-import { Store } from '../db/store.js';
 import { loadDataset, resolveDataset } from '../ml/data/datasets.js';
 import { initBackend, type BackendName } from '../ml/engine/backend.js';
 import { buildClassifier, logitsModel, type ClassifierModel } from '../ml/models/classifiers.js';
@@ -22,7 +21,8 @@ import { seedGlobalRandom } from '../ml/train/rng.js';
 import { worthParallel } from '../ml/train/data-parallel.js';
 import * as tf from '@tensorflow/tfjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// DISTILLERY_ROOT: where bench/pytorch_train.py lies when this runs bundled (scripts/build-gpu-bundle.mjs).
+const ROOT = process.env.DISTILLERY_ROOT ?? resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PYTHON = process.env.DISTILLERY_BENCH_PYTHON ?? '/usr/bin/python3';
 const WARMUP_STEPS = 3;
 
@@ -157,6 +157,8 @@ program
     await benchBackend();
     const studentRate = await ourImagesPerSecond('student', 6400, 64);
     const stepMs = (64 / studentRate) * 1000;
+    // Imported here: the GPU bundle (train only) carries no better-sqlite3.
+    const { Store } = await import('../db/store.js');
     const store = new Store(mkdtempSync(join(tmpdir(), 'distillery-bench-')));
     const run = store.createRun({ config: { kind: 'train', model: 'student', dataset: 'mnist', epochs: 1, batchSize: 64, learningRate: 0.001, seed: 1, dataParallel: false } });
     const steps = 20000;
