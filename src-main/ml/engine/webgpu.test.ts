@@ -218,6 +218,40 @@ for (const [name, build, batchSize, limit, tol] of [
   });
 }
 
+test('3 distillation steps on webgpu (teacher logits kept on the device) match wasm', { skip }, async () => {
+  // A dense "teacher" keeps SwiftShader's time down; the path (logits computed once, gathered per batch) is the same.
+  await tf.setBackend('wasm');
+  seedGlobalRandom(6);
+  const t = buildStudent();
+  const s = buildStudent();
+  const tInit = t.getWeights().map((w) => w.clone());
+  const sInit = s.getWeights().map((w) => w.clone());
+  tf.dispose([t, s].flatMap((m) => m.getWeights()));
+  const run = async (backend: 'wasm' | 'webgpu') => {
+    await tf.setBackend(backend);
+    const teacher = buildStudent();
+    teacher.setWeights(tInit);
+    const model = buildStudent();
+    model.setWeights(sInit);
+    const losses: number[] = [];
+    await trainClassifier({
+      model, train: { ...ds.train, count: 12 }, test: test4, epochs: 1, batchSize: 4, learningRate: 0.002, seed: 3,
+      teacher: { model: teacher, temperature: 4, alpha: 0.5 },
+      onStep: (r) => losses.push(r.loss),
+    });
+    const weights = await Promise.all(model.getWeights().map(async (w) => Float32Array.from(await w.data())));
+    teacher.dispose();
+    model.dispose();
+    return { losses, weights };
+  };
+  const a = await run('wasm');
+  const b = await run('webgpu');
+  await tf.setBackend('wasm');
+  tf.dispose([...tInit, ...sInit]);
+  a.losses.forEach((l, i) => assert.ok(Math.abs(l - b.losses[i]) <= 2e-3 * Math.max(1, Math.abs(l)), `step ${i + 1}: wasm ${l} webgpu ${b.losses[i]}`));
+  assertClose(a.weights, b.weights, 2e-3, 'distilled student weights');
+});
+
 test('webgpu training keeps the tensor count flat over many steps', { skip }, async () => {
   await tf.setBackend('webgpu');
   const model = buildStudent();
