@@ -13,8 +13,8 @@
 // far slower than our wasm kernels and is meant for tests. Mesa's lavapipe is
 // refused by Dawn itself. When asked and no adapter shows up, Chromium's
 // SwiftShader ICD (Debian's chromium package) is tried.
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** glibc's RTLD_NODELETE; Node's os.constants.dlopen omits it. */
@@ -77,6 +77,26 @@ export function ensureVulkanLoader(): string | null {
   return 'no Vulkan loader (libvulkan.so.1) found: install libvulkan1 or set DISTILLERY_VULKAN_LIB';
 }
 
+/**
+ * The Vulkan ICD manifests the loader would read (Linux). None means no
+ * Vulkan driver at all: Dawn is then not even started (it would only print
+ * warnings), and the chain moves on at once.
+ */
+export function vulkanIcds(): string[] {
+  if (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES)!.split(':').filter(Boolean);
+  const dataDirs = (process.env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':');
+  const dirs = ['/etc/vulkan/icd.d', ...dataDirs.map((d) => join(d, 'vulkan/icd.d')), join(process.env.XDG_DATA_HOME || join(homedir(), '.local/share'), 'vulkan/icd.d')];
+  const found: string[] = [];
+  for (const d of new Set(dirs)) {
+    try {
+      for (const f of readdirSync(d)) if (f.endsWith('.json')) found.push(join(d, f));
+    } catch {
+      // no such folder
+    }
+  }
+  return found;
+}
+
 async function summarize(adapter: GPUAdapter): Promise<GpuAdapterSummary> {
   const a = adapter as GPUAdapter & { info?: GPUAdapterInfo & { isFallbackAdapter?: boolean; driver?: string; backendType?: string }; isFallbackAdapter?: boolean };
   const info = a.info ?? ({} as NonNullable<typeof a.info>);
@@ -97,6 +117,9 @@ let loaded: WebgpuLoad | null = null;
  */
 export async function findWebgpuAdapter(allowSoftware: boolean, log: Log = () => {}): Promise<WebgpuLoad> {
   if (loaded?.ok && (allowSoftware || !loaded.adapter.software)) return loaded;
+  if (process.platform === 'linux' && !allowSoftware && vulkanIcds().length === 0) {
+    return { ok: false, reason: 'no Vulkan driver is installed (no ICD in /etc/vulkan/icd.d or /usr/share/vulkan/icd.d; for NVIDIA: nvidia_icd.json, from the driver\'s Vulkan package)' };
+  }
   let mod: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
   try {
     mod = (await import('webgpu')) as unknown as typeof mod;
