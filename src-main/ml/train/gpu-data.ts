@@ -14,6 +14,11 @@ export class DeviceSplit {
 
   constructor(split: Split, readonly numClasses = 10) {
     this.count = split.count;
+    const bytes = split.count * split.rows * split.cols * 4;
+    const limit = (tf.backend() as unknown as { device?: { limits?: { maxStorageBufferBindingSize?: number } } }).device?.limits?.maxStorageBufferBindingSize;
+    if (limit && bytes > limit) {
+      throw new Error(`the training set (${(bytes / 2 ** 20).toFixed(0)} MiB as float32) exceeds this GPU's largest storage binding (${(limit / 2 ** 20).toFixed(0)} MiB); use --train-limit, or another backend`);
+    }
     this.x = tf.tensor4d(split.pixels.subarray(0, split.count * split.rows * split.cols), [split.count, split.rows, split.cols, 1]);
     this.labels = tf.tensor1d(Int32Array.from(split.labels.subarray(0, split.count)), 'int32');
   }
