@@ -2,7 +2,7 @@
 // Builds distillery-gpu-check.tar.xz: everything scripts/gpu-check.sh needs
 // on a Linux x64 GPU box with no network, no Node and maybe no Vulkan loader.
 //
-//   node scripts/build-gpu-bundle.mjs [out-dir]     (default: dist/)
+//   node scripts/build-gpu-bundle.mjs [out-dir] [--no-archive]    (default: dist/; --no-archive: the folder only)
 //
 // Layout of the archive (one folder, distillery-gpu-check/):
 //   gpu-check.sh                 the check (bundle mode)
@@ -20,7 +20,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = resolve(process.argv[2] ?? join(root, 'dist'));
+const args = process.argv.slice(2);
+const outDir = resolve(args.find((a) => !a.startsWith('--')) ?? join(root, 'dist'));
 const name = 'distillery-gpu-check';
 const stage = join(outDir, name);
 const LIMIT = 64 * 1024 * 1024;
@@ -50,7 +51,20 @@ await build({
   target: 'node20',
   banner: { js: banner },
   // Optional native packages: absent in the bundle, the chain passes them over.
-  external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'better-sqlite3'],
+  external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+  // The bench's `logging` command opens SQLite; the bundle runs `train` only: a stub that says so.
+  plugins: [
+    {
+      name: 'no-sqlite',
+      setup(b) {
+        b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: 'better-sqlite3', namespace: 'stub' }));
+        b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
+          contents: "export default function Database() { throw new Error('better-sqlite3 is not in the GPU bundle'); }",
+          loader: 'js',
+        }));
+      },
+    },
+  ],
   logLevel: 'warning',
   legalComments: 'none',
 });
@@ -84,6 +98,10 @@ writeFileSync(
     `(Distillery vs PyTorch, batches 64 and 512). Node ${process.version}, webgpu (Dawn) dawn.node for linux-x64.\n`,
 );
 
+if (args.includes('--no-archive')) {
+  console.log(`${stage}: staged (no archive)`);
+  process.exit(0);
+}
 const archive = join(outDir, `${name}.tar.xz`);
 rmSync(archive, { force: true });
 const tar = spawnSync('tar', ['-C', outDir, '-cf', archive, '--use-compress-program', 'xz -6 -T2', name], { stdio: 'inherit' });
