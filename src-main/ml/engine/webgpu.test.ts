@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.js';
 import { findWebgpuAdapter, activateTfjsWebgpu, describeAdapter } from './webgpu.js';
+import { onHost, runOn } from './host.js';
 import { loadDataset } from '../data/datasets.js';
 import { buildStudent, buildTeacher } from '../models/classifiers.js';
 import { trainClassifier } from '../train/classifier-trainer.js';
@@ -84,6 +85,23 @@ function assertClose(a: Float32Array[], b: Float32Array[], tol: number, what: st
     }
   });
 }
+
+test('synchronous reads: none on webgpu under Node; onHost runs such code on wasm with the variables, and back', { skip }, async () => {
+  await tf.setBackend('webgpu');
+  const v = tf.variable(tf.tensor1d([1, 2, 3]));
+  v.assign(tf.mul(v, 2));
+  assert.throws(() => tf.sum(v).dataSync(), /OffscreenCanvas/, 'tfjs-backend-webgpu reads synchronously through an OffscreenCanvas');
+  const inside = await onHost(() => [tf.getBackend(), Array.from(tf.mul(v, 10).dataSync())]);
+  assert.deepEqual(inside, ['wasm', [20, 40, 60]]);
+  assert.equal(tf.getBackend(), 'webgpu');
+  v.assign(tf.add(v, 1));
+  assert.deepEqual(Array.from(await v.data()), [3, 5, 7]);
+  // And the other way: device code from the host.
+  await tf.setBackend('wasm');
+  assert.deepEqual(await runOn('webgpu', async () => [tf.getBackend(), Array.from(await tf.square(v).data())]), ['webgpu', [9, 25, 49]]);
+  assert.equal(tf.getBackend(), 'wasm');
+  v.dispose();
+});
 
 const conv = { x: [2, 6, 6, 3], w: [3, 3, 3, 4] } as const;
 
