@@ -5,7 +5,7 @@ import { buildClassifier } from '../ml/models/classifiers.js';
 import { loadModel } from '../ml/models/model-io.js';
 import { trainClassifier } from '../ml/train/classifier-trainer.js';
 import { worthParallel } from '../ml/train/data-parallel.js';
-import { DivergedError } from '../ml/train/gpu-train.js';
+import { DivergedError, READ_EVERY } from '../ml/train/gpu-train.js';
 import { stepReporter, type JobIO } from './job-io.js';
 import { prepareJob, saveModelArtifacts } from './job-setup.js';
 
@@ -27,6 +27,7 @@ export async function runClassifierJob(msg: StartMessage & { config: TrainConfig
   const report = stepReporter(io);
   const dataParallel = c.dataParallel && worthParallel(model, info.backend);
   if (dataParallel) log('info', 'training on two cores: each batch is split with a worker thread');
+  if (info.backend === 'webgpu') log('info', `training on the GPU: images uploaded once, batches gathered there; losses read every ${READ_EVERY} steps (a NaN is noticed up to ${READ_EVERY} steps late)`);
   const result = await trainClassifier({
     dataParallel,
     model,
