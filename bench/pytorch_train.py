@@ -1,7 +1,11 @@
 """PyTorch reference trainer for `npm run bench -- train`: the seed's models,
 the same MNIST images and batch size, Adam; prints one JSON line per model.
 Run with Debian's /usr/bin/python3 (python3-torch). Benchmark only, never a
-runtime dependency of Distillery."""
+runtime dependency of Distillery.
+
+Optional 7th argument: device, `auto` (CUDA when torch has it, else CPU),
+`cuda` or `cpu`. On CUDA the images are moved to the GPU once (as
+Distillery's webgpu loop does) and the clock stops after a synchronize."""
 import json
 import struct
 import sys
@@ -31,17 +35,21 @@ def student():
 
 def main():
     images_path, labels_path, images, batch, threads, models = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6].split(',')
+    want = sys.argv[7] if len(sys.argv) > 7 else 'cpu'
+    device = 'cuda' if want == 'cuda' or (want == 'auto' and torch.cuda.is_available()) else 'cpu'
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    x = read_idx(images_path)[:images].float().div(255).unsqueeze(1)
-    y = read_idx(labels_path)[:images].long()
+    x = read_idx(images_path)[:images].float().div(255).unsqueeze(1).to(device)
+    y = read_idx(labels_path)[:images].long().to(device)
+    sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
+    name_of_device = torch.cuda.get_device_name(0) if device == 'cuda' else 'cpu'
     for name in models:
-        model = teacher() if name == 'teacher' else student()
+        model = (teacher() if name == 'teacher' else student()).to(device)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         loss_fn = nn.CrossEntropyLoss()
 
         def epoch():
-            perm = torch.randperm(images)
+            perm = torch.randperm(images, device=device)
             for i in range(0, images, batch):
                 idx = perm[i:i + batch]
                 opt.zero_grad()
@@ -54,10 +62,12 @@ def main():
             opt.zero_grad()
             loss_fn(model(x[i:i + batch]), y[i:i + batch]).backward()
             opt.step()
+        sync()
         t0 = time.perf_counter()
         epoch()
+        sync()
         dt = time.perf_counter() - t0
-        print(json.dumps({'model': name, 'images_per_second': images / dt, 'threads': threads, 'torch': torch.__version__}), flush=True)
+        print(json.dumps({'model': name, 'images_per_second': images / dt, 'threads': threads, 'torch': torch.__version__, 'device': device, 'device_name': name_of_device}), flush=True)
 
 
 if __name__ == '__main__':

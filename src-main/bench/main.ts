@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobEvent } from '../contract/jobs.js';
-import { Store } from '../db/store.js';
 import { loadDataset, resolveDataset } from '../ml/data/datasets.js';
 import { initBackend, type BackendName } from '../ml/engine/backend.js';
 import { buildClassifier, logitsModel, type ClassifierModel } from '../ml/models/classifiers.js';
@@ -24,73 +23,102 @@ import { seedGlobalRandom } from '../ml/train/rng.js';
 import { worthParallel } from '../ml/train/data-parallel.js';
 import * as tf from '@tensorflow/tfjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// DISTILLERY_ROOT: where bench/pytorch_train.py lies when this runs bundled (scripts/build-gpu-bundle.mjs).
+const ROOT = process.env.DISTILLERY_ROOT ?? resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PYTHON = process.env.DISTILLERY_BENCH_PYTHON ?? '/usr/bin/python3';
 const WARMUP_STEPS = 3;
 
-/** Images per second of our training loop, excluding warm-up steps. */
+/**
+ * Images per second of our training loop, excluding warm-up steps. On webgpu
+ * steps are reported in bursts (losses are read every few steps), all with
+ * the burst's `elapsed`: the clock starts at the burst holding the last
+ * warm-up step and counts the images of later bursts only.
+ */
 async function ourImagesPerSecond(model: ClassifierModel, images: number, batchSize: number): Promise<number> {
   seedGlobalRandom(1);
   const ds = loadDataset('mnist', { trainLimit: images, testLimit: 100 });
   const m = buildClassifier(model);
   const dataParallel = !process.env.DISTILLERY_SINGLE_CORE && worthParallel(m, tf.getBackend());
-  console.log(`# ${model}: ${dataParallel ? 'data-parallel on two cores' : 'one core'}`);
-  let t0 = 0;
+  console.log(`# ${model}: ${tf.getBackend() === 'webgpu' ? 'webgpu, training set on the device' : dataParallel ? 'data-parallel on two cores' : 'one core'}; ${ds.train.count} images at batch ${batchSize}`);
+  let t0: number | null = null;
   let counted = 0;
   let last = 0;
   await trainClassifier({
     model: m, train: ds.train, test: ds.test, epochs: 1, batchSize, learningRate: 0.001, seed: 1, dataParallel,
     onStep: (s) => {
-      if (s.step === WARMUP_STEPS) t0 = performance.now();
-      else if (s.step > WARMUP_STEPS) counted += s.images;
-      last = performance.now();
+      if (s.step === WARMUP_STEPS) t0 = s.elapsed;
+      else if (t0 !== null && s.elapsed > t0) counted += s.images;
+      last = s.elapsed;
     },
   });
   m.dispose();
-  return counted / ((last - t0) / 1000);
+  if (t0 === null || last <= t0 || counted === 0) throw new Error(`${model}: too few steps at batch ${batchSize} to time past the warm-up (raise --min-steps)`);
+  return counted / (last - t0);
 }
 
 /** The last lines of a child's stderr, for an error message. */
 const lastLines = (stderr: string) => stderr.trim().split('\n').slice(-3).join(' | ');
 
-function pytorchImagesPerSecond(models: string[], images: number, batchSize: number, threads: number): Map<string, number> | string {
+interface TorchResult {
+  imagesPerSecond: number;
+  /** "cuda (NVIDIA H100)" or "cpu". */
+  device: string;
+}
+
+/** PyTorch's images/s; `device` is auto (CUDA when torch has it), cuda or cpu. */
+function pytorchImagesPerSecond(models: string[], images: number, batchSize: number, threads: number, device = 'cpu'): Map<string, TorchResult> | string {
   const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return `skipped: ${PYTHON} has no torch (install Debian's python3-torch)`;
   const files = resolveDataset('mnist');
-  const r = spawnSync(PYTHON, [join(ROOT, 'bench/pytorch_train.py'), files.trainImages, files.trainLabels, String(images), String(batchSize), String(threads), models.join(',')], { encoding: 'utf8' });
+  const r = spawnSync(PYTHON, [join(ROOT, 'bench/pytorch_train.py'), files.trainImages, files.trainLabels, String(images), String(batchSize), String(threads), models.join(','), device], { encoding: 'utf8' });
   if (r.status !== 0) return `failed: ${lastLines(r.stderr)}`;
-  return new Map(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((j: { model: string; images_per_second: number }) => [j.model, j.images_per_second]));
+  return new Map(
+    r.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((j: { model: string; images_per_second: number; device?: string; device_name?: string }) => [
+      j.model,
+      { imagesPerSecond: j.images_per_second, device: j.device === 'cuda' ? `cuda (${j.device_name})` : 'cpu' },
+    ]),
+  );
 }
 
-const program = new Command('bench').option('--backend <name>', 'backend for our side (default: best available)');
+const program = new Command('bench')
+  .option('--backend <name>', 'backend for our side (default: best available)')
+  .option('--allow-software-gpu', 'let --backend webgpu use a software adapter (SwiftShader: a few images/s)');
+
+/** initBackend with the program's --backend and --allow-software-gpu. */
+const benchBackend = () =>
+  initBackend(program.opts().backend as BackendName | undefined, (m) => console.log(`# ${m}`), { allowSoftwareGpu: program.opts().allowSoftwareGpu === true });
 
 program
   .command('train')
-  .description('training images/s: Distillery vs PyTorch, same data and batch size')
+  .description('training images/s: Distillery vs PyTorch, same data and batch size (on webgpu: batches 64 and 512, PyTorch on CUDA where it has it)')
   .option('--models <list>', 'comma-separated', 'teacher,student')
-  .option('--batch-size <n>', 'batch size', '64')
+  .option('--batch-size <list>', 'batch sizes, comma-separated (default: 64; 64,512 on webgpu)')
   .option('--teacher-images <n>', 'images timed for the teacher', '1280')
   .option('--student-images <n>', 'images timed for the student', '12800')
+  .option('--min-steps <n>', 'at least this many steps per model and batch size (default: 10; 60 on webgpu, whose losses are read every 25 steps)')
   .option('--threads <n>', 'PyTorch threads (the machine has 2 cores)', '2')
+  .option('--torch-device <d>', 'PyTorch device: auto (CUDA when available), cuda, cpu (default: auto on webgpu, else cpu)')
   .action(async (o) => {
-    const info = await initBackend(program.opts().backend as BackendName | undefined);
-    const batch = Number(o.batchSize);
+    const info = await benchBackend();
+    const gpu = info.backend === 'webgpu';
+    const batches = String(o.batchSize ?? (gpu ? '64,512' : '64')).split(',').map(Number);
+    const minSteps = Number(o.minSteps ?? (gpu ? 60 : 10));
+    const torchDevice = String(o.torchDevice ?? (gpu ? 'auto' : 'cpu'));
     const models = String(o.models).split(',') as ClassifierModel[];
-    const count = (m: string) => Number(m === 'teacher' ? o.teacherImages : o.studentImages);
-    console.log(`# backend ${info.backend} (${info.device}); batch ${batch}; PyTorch threads ${o.threads}`);
-    const ours = new Map<string, number>();
-    for (const m of models) ours.set(m, await ourImagesPerSecond(m, count(m), batch));
-    const torch = new Map<string, number>();
-    let skipped = '';
-    for (const m of models) {
-      const r = pytorchImagesPerSecond([m], count(m), batch, Number(o.threads));
-      if (typeof r === 'string') skipped = r;
-      else torch.set(m, r.get(m)!);
-    }
-    for (const m of models) {
-      const d = ours.get(m)!;
-      const p = torch.get(m);
-      console.log(`model=${m} distillery_img_s=${d.toFixed(1)} pytorch_img_s=${p?.toFixed(1) ?? 'n/a'} ratio=${p ? (d / p).toFixed(3) : 'n/a'}${p ? '' : ` (${skipped})`}`);
+    const count = (m: string, batch: number) => Math.max(Number(m === 'teacher' ? o.teacherImages : o.studentImages), batch * minSteps);
+    const adapter = info.adapter ? (info.adapter.description || info.adapter.device || info.adapter.architecture).replace(/\s+/g, '_') : 'none';
+    console.log(`# backend ${info.backend} (${info.device}); batches ${batches.join(', ')}; PyTorch threads ${o.threads}, device ${torchDevice}`);
+    for (const batch of batches) {
+      for (const m of models) {
+        const images = count(m, batch);
+        const d = await ourImagesPerSecond(m, images, batch);
+        const r = pytorchImagesPerSecond([m], images, batch, Number(o.threads), torchDevice);
+        const p = typeof r === 'string' ? undefined : r.get(m);
+        const torchNote = typeof r === 'string' ? ` (${r})` : p ? ` pytorch_device=${p.device.replace(/\s+/g, '_')}` : '';
+        console.log(
+          `model=${m} batch=${batch} backend=${info.backend} adapter=${adapter} distillery_img_s=${d.toFixed(1)} pytorch_img_s=${p?.imagesPerSecond.toFixed(1) ?? 'n/a'} ratio=${p ? (d / p.imagesPerSecond).toFixed(3) : 'n/a'}${torchNote}`,
+        );
+      }
     }
   });
 
@@ -99,7 +127,7 @@ program
   .description('full 10k test-set evaluation through the teacher (as training does it after each epoch), as a share of one 60k training epoch')
   .option('--train-images <n>', 'images timed for the training rate', '1280')
   .action(async (o) => {
-    const info = await initBackend(program.opts().backend as BackendName | undefined);
+    const info = await benchBackend();
     seedGlobalRandom(1);
     const ds = loadDataset('mnist', { trainLimit: Number(o.trainImages) });
     const m = buildClassifier('teacher');
@@ -128,9 +156,11 @@ program
   .command('logging')
   .description('cost of recording one training step (2 metrics + progress) in SQLite, as a share of a student step')
   .action(async () => {
-    await initBackend(program.opts().backend as BackendName | undefined);
+    await benchBackend();
     const studentRate = await ourImagesPerSecond('student', 6400, 64);
     const stepMs = (64 / studentRate) * 1000;
+    // Imported here: the GPU bundle (train only) carries no better-sqlite3.
+    const { Store } = await import('../db/store.js');
     const store = new Store(mkdtempSync(join(tmpdir(), 'distillery-bench-')));
     const run = store.createRun({ config: { kind: 'train', model: 'student', dataset: 'mnist', epochs: 1, batchSize: 64, learningRate: 0.001, seed: 1, dataParallel: false } });
     const steps = 20000;

@@ -6,6 +6,7 @@ import { loadModel } from '../ml/models/model-io.js';
 import { trainClassifier } from '../ml/train/classifier-trainer.js';
 import { worthParallel } from '../ml/train/data-parallel.js';
 import { checkpointing, haltHook } from './checkpoints.js';
+import { DivergedError, READ_EVERY } from '../ml/train/gpu-train.js';
 import { stepReporter, type JobIO } from './job-io.js';
 import { prepareJob, saveModelArtifacts } from './job-setup.js';
 import { savePredictions } from './predictions.js';
@@ -30,6 +31,7 @@ export async function runClassifierJob(msg: StartMessage & { config: TrainConfig
   const halt = haltHook();
   const dataParallel = c.dataParallel && worthParallel(model, info.backend);
   if (dataParallel) log('info', 'training on two cores: each batch is split with a worker thread');
+  if (info.backend === 'webgpu') log('info', `training on the GPU: images uploaded once, batches gathered there; losses read every ${READ_EVERY} steps (a NaN is noticed up to ${READ_EVERY} steps late)`);
   const result = await trainClassifier({
     dataParallel,
     model,
@@ -48,6 +50,13 @@ export async function runClassifierJob(msg: StartMessage & { config: TrainConfig
     },
     onEpoch: (e) =>
       report.epoch(e.epoch, e.elapsed, { train_loss: e.trainLoss, train_accuracy: e.trainAccuracy, test_loss: e.testLoss, test_accuracy: e.testAccuracy }),
+  }).catch(async (e: unknown) => {
+    // On the GPU a NaN is noticed a few steps late; the model was put back to the last good weights: keep them.
+    if (e instanceof DivergedError) {
+      await saveModelArtifacts(io, msg.runDir, model, true);
+      log('warn', `saved the last good weights (before step ${e.firstStep}) as a partial model`);
+    }
+    throw e;
   });
 
   // Weights are saved even when cancelled: what was trained is not thrown away.

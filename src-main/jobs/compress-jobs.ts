@@ -18,6 +18,7 @@ import { batchOf } from '../ml/train/latent-trainer.js';
 import { checkpointing, haltHook, type Checkpointing } from './checkpoints.js';
 import { log, saveArtifact, stepReporter, type JobIO } from './job-io.js';
 import { prepareJob, saveModelArtifacts } from './job-setup.js';
+import { leaveWebgpu, runOn } from '../ml/engine/host.js';
 
 /**
  * What a compressed model carries besides its weights: the bit width and
@@ -37,11 +38,17 @@ interface Context {
   chain: Chain;
   manifest: CompressionManifest;
   sourceAccuracy: number;
+  /** The backend the job was given; on webgpu only fine-tuning runs there (see setUp). */
+  device: string;
 }
 
 async function setUp(msg: StartMessage & { config: CompressionConfig }, io: JobIO): Promise<Context> {
   const c = msg.config;
-  const { ds } = await prepareJob(c, io);
+  const { ds, info } = await prepareJob(c, io);
+  if (info.backend === 'webgpu') {
+    await leaveWebgpu();
+    log(io, 'info', `webgpu: fine-tuning runs on the GPU; evaluation, calibration and pruning scores (synchronous reads, which webgpu lacks under Node) on ${tf.getBackend()}`);
+  }
   if (!msg.sourceModelDir) throw new Error('compression job started without the source model folder');
   const source = await loadModel(msg.sourceModelDir);
   const sourceAccuracy = evaluate(source, ds.test).accuracy;
@@ -49,7 +56,7 @@ async function setUp(msg: StartMessage & { config: CompressionConfig }, io: JobI
   source.dispose();
   const manifest = (msg.sourceCompression as CompressionManifest | undefined) ?? emptyManifest();
   log(io, 'info', `source run ${c.sourceRunId}: test accuracy ${sourceAccuracy.toFixed(4)}${manifest.steps.length ? `, after ${manifest.steps.join(' → ')}` : ''}`);
-  return { c, ds, chain, manifest: { weights: { ...manifest.weights }, steps: [...manifest.steps] }, sourceAccuracy };
+  return { c, ds, chain, manifest: { weights: { ...manifest.weights }, steps: [...manifest.steps] }, sourceAccuracy, device: info.backend };
 }
 
 /** Fine-tunes a model while keeping pruned weights at zero. */
@@ -57,11 +64,11 @@ async function finetune(model: tf.LayersModel, chain: Chain, ctx: Context, epoch
   if (epochs <= 0) return { stopped: false };
   const masks = [...masksOf(chain)].map(([name, m]) => ({ v: model.getLayer(name).trainableWeights[0].read() as tf.Variable, m: tf.tensor(m, model.getLayer(name).getWeights()[0].shape) }));
   // Convolutional models fine-tune on two cores like training does; the masks are re-applied after each step and re-shared.
-  const dataParallel = worthParallel(model, tf.getBackend());
+  const dataParallel = worthParallel(model, ctx.device);
   const halt = haltHook();
   log(io, 'info', `${label}: fine-tuning ${epochs} epoch(s)${masks.length ? `, keeping ${masks.length} layer mask(s)` : ''}${dataParallel ? ', on two cores' : ''}`);
   try {
-    return await trainClassifier({
+    return await runOn(ctx.device, () => trainClassifier({
       dataParallel,
       model, train: ctx.ds.train, test: ctx.ds.test, epochs, batchSize: ctx.c.batchSize, learningRate: ctx.c.learningRate, seed: ctx.c.seed,
       shouldStop: io.isCancelled,
@@ -72,7 +79,7 @@ async function finetune(model: tf.LayersModel, chain: Chain, ctx: Context, epoch
         return halt(s);
       },
       onEpoch: (e) => report.epoch(e.epoch, e.elapsed, { train_loss: e.trainLoss, test_accuracy: e.testAccuracy }),
-    });
+    }));
   } finally {
     tf.dispose(masks.map((x) => x.m));
   }

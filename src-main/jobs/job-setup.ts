@@ -12,6 +12,7 @@ import { collectProvenance } from './provenance.js';
 interface DataConfig {
   seed: number;
   backend?: BackendName;
+  allowSoftwareGpu?: boolean;
   dataset: string;
   trainLimit?: number;
   testLimit?: number;
@@ -20,7 +21,7 @@ interface DataConfig {
 /** Seeds the process, picks the backend (reported as `started`), and loads the 28×28 dataset. */
 export async function prepareJob(c: DataConfig, io: JobIO): Promise<{ info: BackendInfo; ds: Dataset }> {
   seedGlobalRandom(c.seed);
-  const info = await initBackend(c.backend, (m, level) => log(io, level, m));
+  const info = await initBackend(c.backend, (m, level) => log(io, level, m), { allowSoftwareGpu: c.allowSoftwareGpu });
   io.emit({ type: 'started', backend: info.backend, device: info.device, backendVersion: info.version, provenance: collectProvenance(info) });
   log(io, 'info', `backend ${info.backend} on ${info.device} (${info.version})`);
   const ds = loadDataset(c.dataset, { trainLimit: c.trainLimit, testLimit: c.testLimit });

@@ -33,6 +33,8 @@ export function valuesToConfig(fields: FieldInfo[], values: FormValues): Record<
   for (const f of fields) {
     const v = values[f.name];
     if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) continue;
+    // An unticked optional switch (no default, e.g. allowSoftwareGpu) is left out, as the CLI leaves out an absent flag.
+    if (f.type === 'boolean' && !v && !f.required && f.default === undefined) continue;
     if (f.type === 'boolean') out[f.name] = !!v;
     else if (f.type === 'integer' || f.type === 'number') out[f.name] = typeof v === 'number' ? v : String(v).trim() === '' ? undefined : Number(v);
     else if (String(v).trim() === '') continue;

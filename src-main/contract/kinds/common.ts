@@ -1,7 +1,7 @@
 // Fields several kinds share, each default stated once beside its reason.
 import { z } from 'zod';
 
-export const BackendSchema = z.enum(['tensorflow', 'wasm', 'cpu']);
+export const BackendSchema = z.enum(['tensorflow', 'webgpu', 'wasm', 'cpu']);
 const positiveImages = z.number().int().positive('must be a positive number of images');
 
 /** Fields every training job shares (also the kd recipe's options). */
@@ -14,7 +14,9 @@ export const trainingFields = {
   trainLimit: positiveImages.meta({ title: 'Training images', placeholder: 'all', description: 'Use only the first n training images (empty = all). Fewer is faster.' }).optional(),
   testLimit: positiveImages.meta({ title: 'Test images', placeholder: 'all', description: 'Use only the first n test images (empty = all).' }).optional(),
   seed: z.number().int().min(0).max(2 ** 31 - 1).meta({ title: 'Seed', description: 'Seeds init, shuffling and dropout: same seed, same backend, same run.' }).default(42),
-  backend: BackendSchema.meta({ title: 'Backend', description: 'Force a backend (default: the best available).', advanced: true }).optional(),
+  backend: BackendSchema.meta({ title: 'Backend', description: 'Force a backend (default: the best available: CUDA, a WebGPU GPU, wasm, cpu).', advanced: true }).optional(),
+  // SwiftShader trains at a few images/s: only for tests, never picked on its own.
+  allowSoftwareGpu: z.boolean().meta({ title: 'Software GPU', description: 'Let the webgpu backend use a software adapter (SwiftShader); slow, for tests.', advanced: true }).optional(),
 };
 
 /** The training fields of any options object (CLI flags, recipe options), nothing else. */

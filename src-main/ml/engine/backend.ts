@@ -1,13 +1,15 @@
 // Picks the TensorFlow.js backend: native TensorFlow (CUDA, then CPU build)
-// → wasm with our training kernels → pure-JS cpu. The first that loads wins
+// → WebGPU on a hardware adapter (webgpu.ts) → wasm with our training
+// kernels → pure-JS cpu. The first that loads wins
 // unless the user forces one. Native packages are optional dependencies and
 // often missing or broken (their install downloads libtensorflow), so a
 // failure is logged once with its reason and the chain moves on.
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 import { simdKernelsStatus } from './kernels/simd-kernels.js';
+import { activateTfjsWebgpu, describeAdapter, findWebgpuAdapter, type GpuAdapterSummary } from './webgpu.js';
 
-export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface BackendInfo {
@@ -16,6 +18,13 @@ export interface BackendInfo {
   device: string;
   /** tfjs-core version plus the native binding's package when used. */
   version: string;
+  /** The WebGPU adapter, on the webgpu backend. */
+  adapter?: GpuAdapterSummary;
+}
+
+export interface InitOptions {
+  /** Let the webgpu backend take a software adapter (SwiftShader); for tests. */
+  allowSoftwareGpu?: boolean;
 }
 
 /** `warn` when something installed is broken; `info` when it is simply not installed. */
@@ -40,6 +49,21 @@ async function tryTensorflow(log: Log): Promise<BackendInfo | null> {
     }
   }
   return null;
+}
+
+async function tryWebgpu(log: Log, allowSoftware: boolean, forced: boolean): Promise<BackendInfo | null> {
+  try {
+    const found = await findWebgpuAdapter(allowSoftware, log);
+    if (!found.ok) {
+      log(`backend: webgpu is passed over: ${found.reason}${forced ? '' : '; trying the next backend'}`, found.notInstalled ? 'info' : forced ? 'warn' : 'info');
+      return null;
+    }
+    const version = await activateTfjsWebgpu(found, tf);
+    return { backend: 'webgpu', device: describeAdapter(found.adapter), version, adapter: found.adapter };
+  } catch (e) {
+    log(`backend: webgpu does not load (${firstLine(e)}); trying the next backend`, 'warn');
+    return null;
+  }
 }
 
 async function tryWasm(log: Log): Promise<BackendInfo | null> {
@@ -74,12 +98,17 @@ function firstLine(e: unknown): string {
  * Initializes the backend. With `force`, only that backend is tried and a
  * failure is an error; otherwise the chain runs in order.
  */
-export async function initBackend(force?: BackendName, log: Log = () => {}): Promise<BackendInfo> {
+export async function initBackend(force?: BackendName, log: Log = () => {}, opts: InitOptions = {}): Promise<BackendInfo> {
   // tfjs prints a banner about tfjs-node on every start; it is noise for us.
   tf.env().set('PROD', true);
   if (force === 'tensorflow') {
     const r = await tryTensorflow(log);
     if (!r) throw new Error('backend "tensorflow" was forced but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node loads');
+    return r;
+  }
+  if (force === 'webgpu') {
+    const r = await tryWebgpu(log, opts.allowSoftwareGpu === true, true);
+    if (!r) throw new Error(`backend "webgpu" was forced but no usable WebGPU adapter was found${opts.allowSoftwareGpu ? '' : ' (a software one such as SwiftShader needs --allow-software-gpu)'}; see the log`);
     return r;
   }
   if (force === 'wasm') {
@@ -88,5 +117,5 @@ export async function initBackend(force?: BackendName, log: Log = () => {}): Pro
     return r;
   }
   if (force === 'cpu') return tryCpu();
-  return (await tryTensorflow(log)) ?? (await tryWasm(log)) ?? tryCpu();
+  return (await tryTensorflow(log)) ?? (await tryWebgpu(log, opts.allowSoftwareGpu === true, false)) ?? (await tryWasm(log)) ?? tryCpu();
 }

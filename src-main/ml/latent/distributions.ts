@@ -2,6 +2,7 @@
 // VAE and the Dirichlet VAE (Joo et al., "Dirichlet Variational Autoencoder").
 import * as tf from '@tensorflow/tfjs';
 import { digamma, lgamma } from './special.js';
+import { sampleGammaOnDevice } from './gamma-device.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -100,6 +101,9 @@ export function sampleGamma(alpha: tf.Tensor2D, random: () => number): tf.Tensor
  * is an ordinary number (−115 there).
  */
 export function sampleLogGamma(alpha: tf.Tensor2D, random: () => number): tf.Tensor2D {
+  // webgpu cannot read α synchronously: the same sampler with the rejection step on the device
+  // (gamma-device.ts). Its log is taken there, so the underflow guard of the log-space path holds on wasm/cpu.
+  if (tf.getBackend() === 'webgpu') return tf.tidy(() => tf.log(tf.maximum(sampleGammaOnDevice(alpha, random), 1e-38)) as tf.Tensor2D);
   const a = alpha.dataSync();
   const eps = new Float32Array(a.length);
   const u = new Float32Array(a.length);

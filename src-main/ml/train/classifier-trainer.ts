@@ -10,6 +10,7 @@ import { globalRandomState, mulberry32, setGlobalRandomState, shuffle } from './
 import type { TrainCheckpoint } from './checkpoint.js';
 import { flatSize, GradientWorker, readFlat, shareSplit, writeFlat, type ParallelInit } from './data-parallel.js';
 import { FlatAdam } from './flat-adam.js';
+import { trainClassifierOnDevice } from './gpu-train.js';
 import type { TrainingData } from './types.js';
 
 export const NUM_CLASSES = 10;
@@ -177,6 +178,8 @@ export function restoreWeights(model: tf.LayersModel, c: TrainCheckpoint): void 
 }
 
 export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
+  // webgpu: data resident on the device, losses read every few steps (gpu-train.ts).
+  if (tf.getBackend() === 'webgpu') return trainClassifierOnDevice(o);
   const random = mulberry32(o.seed);
   const resume = o.checkpoint?.resume;
   const soft = o.teacher && { temperature: o.teacher.temperature, alpha: o.teacher.alpha };

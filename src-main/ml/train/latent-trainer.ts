@@ -14,6 +14,7 @@ import {
 } from '../latent/distributions.js';
 import type { Autoencoder, Vae } from '../models/autoencoders.js';
 import { mulberry32, shuffle } from './rng.js';
+import { leaveWebgpu, onHost } from '../engine/host.js';
 import type { TrainingData } from './types.js';
 
 export type ReconLoss = 'bce' | 'mse';
@@ -73,8 +74,9 @@ async function loop(o: LoopOptions): Promise<{ stopped: boolean; epochsDone: num
           extra = Object.fromEntries(Object.entries(r.extra).map(([k, v]) => [k, tf.keep(v)]));
           return r.loss;
         }, true, o.vars) as tf.Scalar;
-        const metrics: Record<string, number> = { loss: loss.dataSync()[0] };
-        for (const [k, v] of Object.entries(extra)) metrics[k] = v.dataSync()[0];
+        // Async reads: webgpu has no synchronous one under Node (engine/host.ts).
+        const metrics: Record<string, number> = { loss: (await loss.data())[0] };
+        for (const [k, v] of Object.entries(extra)) metrics[k] = (await v.data())[0];
         tf.dispose([loss, ...Object.values(extra)]);
         if (!Number.isFinite(metrics.loss)) throw new Error(`loss became ${metrics.loss} at epoch ${epoch}, batch ${b + 1}; lower the learning rate (now ${o.learningRate})`);
         step++;
@@ -82,12 +84,14 @@ async function loop(o: LoopOptions): Promise<{ stopped: boolean; epochsDone: num
         await yieldToEventLoop();
         if (o.shouldStop?.()) return { stopped: true, epochsDone, last };
       }
-      last = o.evaluate();
+      last = await onHost(o.evaluate);
       epochsDone = epoch;
       o.onEpoch?.({ epoch, metrics: last, elapsed: (performance.now() - started) / 1000 });
     }
   } finally {
     optimizer.dispose();
+    // What follows training (evaluations, samples) reads synchronously: on webgpu, continue on the host backend.
+    await leaveWebgpu();
   }
   return { stopped: false, epochsDone, last };
 }
