@@ -139,6 +139,8 @@ export interface ExportReport {
     distilleryAccuracy: number;
     exportAccuracy: number;
   };
+  /** The exported model's inference time in the other runtime (verified exports). */
+  latency?: { runtime: string; b1Ms: number; b64Ms: number };
   steps: string[];
 }
 

@@ -53,6 +53,7 @@ test('the seed student and its pruned, 5-bit, 8-bit and factorized versions expo
       );
       assert.equal(rep.status, 'verified', `${name} ${format}: ${rep.reason ?? ''}`);
       assert.equal(v.images, IMAGES);
+      assert.ok(rep.latency && rep.latency.b1Ms > 0 && rep.latency.b64Ms > 0 && rep.latency.runtime.startsWith(v.runtime), `${name} ${format}: the export is timed in ${v.runtime}`);
       const quantized = name === 'q5' || name === 'q8';
       assert.ok(v.agreement >= (format === 'tfjs' && quantized ? 0.99 : 0.999), `${name} ${format}: agreement ${v.agreement}`);
       if (quantized) {

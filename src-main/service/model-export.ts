@@ -14,7 +14,7 @@ import { loadDataset } from '../ml/data/datasets.js';
 import { initBackend } from '../ml/engine/backend.js';
 import { chainToOnnx, type QuantGrid } from '../ml/export/onnx.js';
 import { tfjsArtifacts } from '../ml/export/tfjs-export.js';
-import { agreementOf, loadOnnxRuntime, onnxLogits, stockTfjsLogits } from '../ml/export/verify.js';
+import { agreementOf, loadOnnxRuntime, onnxLogits, stockTfjsLogits, onnxLatency, stockTfjsLatency } from '../ml/export/verify.js';
 import { LOGITS_LAYER } from '../ml/models/classifiers.js';
 import { loadModel } from '../ml/models/model-io.js';
 
@@ -130,6 +130,16 @@ export async function exportModel(req: ExportRequest): Promise<{ report: ExportR
     if (status === 'failed') {
       for (const f of files) rmSync(f.path, { force: true });
     }
+    // The exported model's own speed in the other runtime, beside Distillery's in the size card.
+    let latency: ExportReport['latency'];
+    if (status === 'verified') {
+      say(`timing it in ${runtime} at batch 1 and 64`);
+      if (req.format === 'tfjs') latency = await stockTfjsLatency(folder, shape, `${runtime} (${tf.getBackend()} backend)`);
+      else {
+        const { ort } = await loadOnnxRuntime();
+        if (ort) latency = await onnxLatency(ort, files[0].path, shape, `${runtime} (cpu, 1 thread)`);
+      }
+    }
     const report: ExportReport = {
       runId: req.runId,
       format: req.format,
@@ -144,10 +154,11 @@ export async function exportModel(req: ExportRequest): Promise<{ report: ExportR
       quantized,
       weightMaxDiff,
       verification,
+      latency,
       steps: req.steps,
     };
     const reportFile = fileOf(folder, 'export.json', JSON.stringify(report, null, 2));
-    const meta = { format: req.format, status, agreement: verification?.agreement ?? null, maxLogitDiff: verification?.maxLogitDiff ?? null, runtime: runtime || null, gzipBytes, float32Bytes };
+    const meta = { format: req.format, status, agreement: verification?.agreement ?? null, maxLogitDiff: verification?.maxLogitDiff ?? null, runtime: runtime || null, bytes, gzipBytes, float32Bytes, latencyB1Ms: latency?.b1Ms ?? null, latencyB64Ms: latency?.b64Ms ?? null, latencyRuntime: latency?.runtime ?? null };
     const events: JobEvent[] = [...report.files, reportFile].map((f) => ({ type: 'artifact', kind: 'export', name: `export-${req.format}/${f.name}`, path: f.path, size: f.size, sha256: f.sha256, meta }));
     events.push({ type: 'log', level: status === 'failed' ? 'warn' : 'info', message: `export ${req.format} to ${folder}: ${status}${verification ? `, agreement ${(verification.agreement * 100).toFixed(2)}% (max logit difference ${verification.maxLogitDiff.toExponential(2)})` : ''}` });
     return { report, events };

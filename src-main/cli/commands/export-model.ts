@@ -25,6 +25,7 @@ export function registerExportModel(program: Command, ctx: CliContext): void {
           v
             ? `  ${v.runtime}: agrees on ${(v.agreement * 100).toFixed(2)}% of ${int(v.images)} test images (needs ${(v.threshold * 100).toFixed(1)}%), largest logit difference ${v.maxLogitDiff.toExponential(2)}; test accuracy ${v.exportAccuracy.toFixed(4)} vs Distillery ${v.distilleryAccuracy.toFixed(4)}`
             : '',
+          r.latency ? `  ${r.latency.runtime}: ${r.latency.b1Ms.toFixed(3)} ms per image at batch 1, ${r.latency.b64Ms.toFixed(3)} ms at batch 64` : '',
         ].filter(Boolean);
         ctx.print(lines.join('\n'), r);
         if (r.status === 'failed') process.exitCode = 1;

@@ -81,3 +81,62 @@ export function agreementOf(a: Float32Array, b: Float32Array, classes: number): 
   }
   return { images: n, agreement: n ? same / n : 1, maxLogitDiff };
 }
+
+/** Warm-up runs before timing, and timed runs whose median is kept: enough to steady a CPU runtime's caches. */
+const WARMUP = 3;
+const REPEATS = 10;
+
+async function medianMs(fn: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < WARMUP; i++) await fn();
+  const ms: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const t0 = performance.now();
+    await fn();
+    ms.push(performance.now() - t0);
+  }
+  return ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)];
+}
+
+export interface RuntimeLatency {
+  runtime: string;
+  /** Milliseconds per image at batch 1, and at batch 64 (batch time / 64). */
+  b1Ms: number;
+  b64Ms: number;
+}
+
+/** Inference time of an exported .onnx file in onnxruntime-node (one thread, as verified). */
+export async function onnxLatency(ortMod: Ort, file: string, shape: number[], runtime: string): Promise<RuntimeLatency> {
+  const session = await ortMod.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1, extra: { session: { disable_quant_qdq: '1' } } });
+  try {
+    const per = shape.reduce((a, b) => a * b, 1);
+    const run = (n: number) => {
+      const x = new ortMod.Tensor('float32', new Float32Array(n * per).fill(0.5), [n, ...shape]);
+      return () => session.run({ [session.inputNames[0]]: x });
+    };
+    return { runtime, b1Ms: await medianMs(run(1)), b64Ms: (await medianMs(run(64))) / 64 };
+  } finally {
+    await session.release();
+  }
+}
+
+/** Inference time of an exported layers model in stock tfjs (on the current backend). */
+export async function stockTfjsLatency(dir: string, shape: number[], runtime: string): Promise<RuntimeLatency> {
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  const groups = json.weightsManifest as { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  const all = Buffer.concat(groups.flatMap((g) => g.paths.map((p) => readFileSync(join(dir, p)))));
+  const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: groups.flatMap((g) => g.weights), weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) }));
+  try {
+    const run = (n: number) => {
+      const x = tf.fill([n, ...shape], 0.5);
+      return async () => {
+        const y = model.predict(x) as tf.Tensor;
+        await y.data();
+        y.dispose();
+      };
+    };
+    const [r1, r64] = [run(1), run(64)];
+    return { runtime, b1Ms: await medianMs(r1), b64Ms: (await medianMs(r64)) / 64 };
+  } finally {
+    model.dispose();
+  }
+}
