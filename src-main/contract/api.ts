@@ -218,6 +218,11 @@ export const CompareExportInput = CompareInput.extend({
   charts: CompareSeriesInput.omit({ ids: true }).optional(),
 }).strict();
 
+/** Bundles travel through the API base64-encoded: at most this many bytes of archive (the CLI has no limit). */
+export const MAX_BUNDLE_BYTES = 512 * 1024 * 1024;
+export const ExportBundleInput = z.object({ ids: z.array(RunId).min(1, 'select at least one run').max(10000) }).strict();
+export const ImportBundleInput = z.object({ name: z.string().max(300).optional(), dataBase64: z.string().min(1, 'the file is empty').max(Math.ceil((MAX_BUNDLE_BYTES * 4) / 3) + 4, `a bundle here is at most ${MAX_BUNDLE_BYTES / 2 ** 20} MiB; use \`distillery import\` for larger ones`) }).strict();
+
 /** Method name → input schema. The transport adapters iterate this map. */
 export const API_INPUTS = {
   listRuns: ListRunsInput,
@@ -233,6 +238,8 @@ export const API_INPUTS = {
   setSettings: SettingsInput,
   listDatasets: EmptyInput,
   getArtifact: ArtifactInput,
+  exportBundle: ExportBundleInput,
+  importBundle: ImportBundleInput,
   compareRuns: CompareInput,
   compareSeries: CompareSeriesInput,
   exportComparison: CompareExportInput,
@@ -263,6 +270,10 @@ export interface DistilleryApi {
   listDatasets(input: ApiInput<'listDatasets'>): Promise<DatasetInfo[]>;
   /** A small artifact (image, JSON) as a data: URL, so both hosts can show it without file access. */
   getArtifact(input: ApiInput<'getArtifact'>): Promise<{ name: string; mime: string; dataUrl: string }>;
+  /** The runs (and their ancestors) as a .distillery bundle, base64-encoded, for a download. */
+  exportBundle(input: ApiInput<'exportBundle'>): Promise<{ name: string; dataBase64: string; runs: string[]; bytes: number }>;
+  /** Imports a .distillery bundle sent base64-encoded (every hash checked; importing twice changes nothing). */
+  importBundle(input: ApiInput<'importBundle'>): Promise<{ imported: string[]; skipped: string[]; renamed: Record<string, string> }>;
   /** Summary rows, reduced metrics, baseline deltas and the config diff of several runs. */
   compareRuns(input: ApiInput<'compareRuns'>): Promise<Comparison>;
   /** Metric series of several runs, downsampled to a points budget (first/min/max/last per bucket). */

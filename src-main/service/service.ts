@@ -2,7 +2,9 @@
 // can do, free of Electron and of any transport. Adapters stay thin.
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { exportBundle, importBundle } from '../bundle/bundle.js';
 import { join, relative, resolve, sep } from 'node:path';
 import type { ApiEvent, CompareSeries, DatasetInfo, RunDetail, Settings, SoftenResult } from '../contract/api.js';
 import type { CompareExportInput, CompareInput, CompareSeriesInput, ExportFormat, ExportReport } from '../contract/api.js';
@@ -416,6 +418,34 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
 
   listDatasets(): DatasetInfo[] {
     return listBuiltinDatasets();
+  }
+
+  // ---- bundles (the workbench's way; the CLI writes and reads files) ----
+
+  async exportBundleData(ids: string[]): Promise<{ name: string; dataBase64: string; runs: string[]; bytes: number }> {
+    const resolved = ids.map((id) => this.resolveRunField('ids', id));
+    const dir = mkdtempSync(join(tmpdir(), 'distillery-bundle-out-'));
+    try {
+      const file = join(dir, 'runs.distillery');
+      const r = await exportBundle(this.store, resolved, file);
+      const name = `distillery-${resolved.length === 1 ? resolved[0] : `${resolved.length}-runs`}.distillery`;
+      return { name, dataBase64: readFileSync(file).toString('base64'), runs: r.runs, bytes: r.bytes };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  async importBundleData(dataBase64: string): Promise<{ imported: string[]; skipped: string[]; renamed: Record<string, string> }> {
+    const dir = mkdtempSync(join(tmpdir(), 'distillery-bundle-in-'));
+    try {
+      const file = join(dir, 'upload.distillery');
+      writeFileSync(file, Buffer.from(dataBase64, 'base64'));
+      const r = await importBundle(this.store, file);
+      this.emit('api', { type: 'changed' });
+      return r;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   // ---- comparing runs ----
