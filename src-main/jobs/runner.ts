@@ -94,7 +94,11 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
         else if (e.type === 'failed') terminal = { status: 'failed', error: e.error };
         if (e.type === 'done' || e.type === 'cancelled') {
           write();
-          this.store.finishRun(runId, terminal!.status as 'completed' | 'cancelled', { summary: e.summary });
+          try {
+            this.store.finishRun(runId, terminal!.status as 'completed' | 'cancelled', { summary: e.summary });
+          } catch (err) {
+            process.emitWarning(`run ${runId}: could not record its summary: ${(err as Error).message}`);
+          }
         }
       }
     });
@@ -115,7 +119,13 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
               : { status: 'failed', error: `job process exited unexpectedly (exit code ${code})${tail}` };
         }
         // finishRun only touches runs still open, so a 'done' already written stays.
-        this.store.finishRun(runId, state.status, { error: state.error });
+        // A full disk can refuse this write; the run is then left open and becomes
+        // `interrupted` on the next open, and the host keeps running.
+        try {
+          this.store.finishRun(runId, state.status, { error: state.error });
+        } catch (e) {
+          process.emitWarning(`run ${runId}: could not record its end (${state.status}): ${(e as Error).message}`);
+        }
         try {
           // A completed run cannot be resumed: its checkpoint is no longer needed.
           if (state.status === 'completed' && this.store.getRun(runId)?.status === 'completed') {

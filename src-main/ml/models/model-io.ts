@@ -3,7 +3,7 @@
 // tfjs-node, which is optional, so this small handler works on every backend.
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface SavedFile {
@@ -15,8 +15,13 @@ export interface SavedFile {
 function writeAtomic(path: string, data: Buffer | string): SavedFile {
   // Write then rename, so a crash mid-save never leaves a half-written model.
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
+  }
   const buf = typeof data === 'string' ? Buffer.from(data) : data;
   return { path, size: buf.length, sha256: createHash('sha256').update(buf).digest('hex') };
 }
@@ -35,8 +40,14 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<Sav
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: ['./weights.bin'], weights: artifacts.weightSpecs }],
       };
-      files.push(writeAtomic(join(dir, 'weights.bin'), weights));
-      files.push(writeAtomic(join(dir, 'model.json'), JSON.stringify(json)));
+      try {
+        files.push(writeAtomic(join(dir, 'weights.bin'), weights));
+        files.push(writeAtomic(join(dir, 'model.json'), JSON.stringify(json)));
+      } catch (e) {
+        // Weights without their model.json (or the reverse) are no model: leave neither.
+        for (const f of files) rmSync(f.path, { force: true });
+        throw e;
+      }
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),
   );

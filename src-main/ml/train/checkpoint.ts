@@ -109,14 +109,22 @@ export function writeCheckpoint(dir: string, c: TrainCheckpoint): { path: string
   const data = encodeCheckpoint(c);
   const path = join(dir, checkpointFileName(c.epoch));
   const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'w');
+    try {
+      // writeSync may write less than asked (a disk filling up): loop until all of it is
+      // written, so a full disk ends in ENOSPC rather than a truncated checkpoint.
+      for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    // A full disk must not leave a half-written checkpoint behind; the previous one stays.
+    rmSync(tmp, { force: true });
+    throw new Error(`cannot write checkpoint ${path}: ${(e as Error).message}`);
   }
-  renameSync(tmp, path);
   for (const f of readdirSync(dir)) {
     if (f !== checkpointFileName(c.epoch) && (FILE_RE.test(f) || f.endsWith('.ckpt.tmp'))) rmSync(join(dir, f), { force: true });
   }
