@@ -64,6 +64,16 @@ const KIND_CASES: Record<keyof typeof KINDS, Case> = {
     form: { sourceRunId: 'ab12', bits: 5, perChannel: false, calibrationImages: 64 },
     expected: { kind: 'quantize', sourceRunId: 'ab12', bits: 5, perChannel: false, calibrationImages: 64, ...DATA },
   },
+  cluster: {
+    argv: ['--source', 'ab12', '--bits', '5', '--layer-bits', 'Conv1=8,Conv2=8', '--layers', 'Conv1,Conv2,FC1', '--finetune-epochs', '2'],
+    form: { sourceRunId: 'ab12', bits: 5, layerBits: 'Conv1=8, Conv2=8', layers: 'Conv1, Conv2, FC1', finetuneEpochs: 2 },
+    expected: { kind: 'cluster', sourceRunId: 'ab12', bits: 5, layerBits: { Conv1: 8, Conv2: 8 }, layers: ['Conv1', 'Conv2', 'FC1'], finetuneEpochs: 2, ...DATA },
+  },
+  report: {
+    argv: ['--recipe', 'seed-kd', '--step-run-ids', 'ab12,cd34', '--quick'],
+    form: { recipe: 'seed-kd', stepRunIds: 'ab12, cd34', quick: true },
+    expected: { kind: 'report', recipe: 'seed-kd', stepRunIds: ['ab12', 'cd34'], quick: true, dataset: 'mnist', seed: 42 },
+  },
   factorize: {
     argv: ['--source', 'ab12', '--rank', '16', '--ranks', 'FC2=8', '--energy', '0.5', '--finetune-epochs', '2', '--layers', 'FC1,FC2'],
     form: { sourceRunId: 'ab12', rank: 16, ranks: 'FC2=8', energy: 0.5, finetuneEpochs: 2, layers: 'FC1,FC2' },
