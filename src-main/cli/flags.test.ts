@@ -137,6 +137,12 @@ const RECIPE_CASES: Record<keyof typeof RECIPES, Case> = {
     form: { sourceRunId: 'ab12', sparsity: 0.8, bits: 5, finetuneEpochs: 0 },
     expected: { sourceRunId: 'ab12', ...DATA, sparsity: 0.8, bits: 5, finetuneEpochs: 0 },
   },
+  'seed-kd': { argv: ['--quick', '--seed', '3'], form: { quick: true, seed: 3 }, expected: { quick: true, seed: 3 } },
+  'hinton-mnist': { argv: ['--backend', 'cpu'], form: { backend: 'cpu' }, expected: { quick: false, seed: 42, backend: 'cpu' } },
+  'deep-compression-lenet300': { argv: ['--quick'], form: { quick: true }, expected: { quick: true, seed: 42 } },
+  'deep-compression-lenet5': { argv: [], form: {}, expected: { quick: false, seed: 42 } },
+  'dirvae-vs-gvae': { argv: ['--quick', '--seed', '9'], form: { quick: true, seed: 9 }, expected: { quick: true, seed: 9 } },
+  'keras-kd-example': { argv: ['--quick'], form: { quick: true }, expected: { quick: true, seed: 42 } },
 };
 
 for (const [recipe, c] of Object.entries(RECIPE_CASES)) {
