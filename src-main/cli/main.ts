@@ -9,6 +9,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerExportModel } from './commands/export-model.js';
 import { registerImportModel } from './commands/import-model.js';
 import { registerLs } from './commands/ls.js';
+import { registerReproduce } from './commands/reproduce.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { registerShow } from './commands/show.js';
@@ -23,7 +24,7 @@ export function buildCli(): Command {
     .option('--json', 'print machine-readable JSON')
     .showHelpAfterError();
   const ctx = new CliContext(program);
-  for (const register of [registerRun, registerLs, registerShow, registerSummary, registerSoften, registerServe, registerCompare, registerBundle, registerExportModel, registerImportModel]) register(program, ctx);
+  for (const register of [registerRun, registerLs, registerShow, registerSummary, registerSoften, registerServe, registerCompare, registerBundle, registerExportModel, registerImportModel, registerReproduce]) register(program, ctx);
   return program;
 }
 

@@ -119,7 +119,7 @@ export const REFERENCES = {
     citation: 'Joo, Lee, Park, Moon 2020',
     title: 'Dirichlet VAE vs Gaussian VAE on MNIST',
     where: DIRVAE,
-    setting: 'Dirichlet VAE (inverse-Gamma approximation of the Dirichlet) against a Gaussian VAE on MNIST. The paper\'s NLL table, its prior α = 0.98 and its latent sizes 50 / 100 are UNVERIFIED here (not checked against the paper\'s text); only the qualitative claims are tested.',
+    setting: 'Dirichlet VAE against a Gaussian VAE on MNIST. The paper\'s NLL table, its prior α = 0.98 and its latent sizes 50 / 100 are UNVERIFIED here (not checked against the paper\'s text); only the qualitative claims are tested.',
     numbers: [
       { key: 'prior_alpha', label: 'Prior α (unverified)', value: 0.98, unit: 'count', source: DIRVAE, verified: false },
       { key: 'latent_size_a', label: 'Latent size in the paper (unverified)', value: 50, unit: 'count', source: DIRVAE, verified: false },

@@ -27,4 +27,4 @@ export function isRecipe(r: string): r is RecipeId {
   return Object.hasOwn(RECIPES, r);
 }
 export type { RecipeDef, RecipeStep } from './recipe.js';
-export { QUICK, REPRODUCTIONS, type Reproduction } from './reproduce.js';
+export { QUICK, REPRODUCTIONS, estimateSeconds, formatDuration, measuredSpeeds, type Reproduction } from './reproduce.js';

@@ -200,3 +200,55 @@ export const kerasKdExample = defineRecipe({
     reportStep('keras-kd-example', o, 3),
   ],
 });
+
+/**
+ * Rough training speeds (images per second) on the wasm backend of a
+ * two-core box, measured once for teacher, student and lenet300 and scaled
+ * by multiply-adds per image for the others: used when this workspace has
+ * no full-data run of the model to measure from.
+ */
+export const FALLBACK_IMAGES_PER_SECOND: Record<string, number> = {
+  teacher: 190,
+  student: 3600,
+  lenet300: 2800,
+  lenet5: 900,
+  'hinton-teacher': 700,
+  'hinton-student': 1100,
+  'keras-teacher': 40,
+  'keras-student': 1500,
+  vae: 2500,
+};
+
+/** Measured speeds from a workspace's runs: the median images/s of completed full-data training runs per model. */
+export function measuredSpeeds(runs: { kind: string; model: string | null; status: string; summary: Record<string, unknown> }[]): Record<string, number> {
+  const by = new Map<string, number[]>();
+  for (const r of runs) {
+    const ips = r.summary.images_per_second;
+    const images = r.summary.train_images;
+    if (r.status !== 'completed' || typeof ips !== 'number' || !(ips > 0) || (typeof images === 'number' && images < 10_000)) continue;
+    const model = r.kind === 'vae' || r.kind === 'dirvae' ? 'vae' : r.kind === 'train' ? r.model : null;
+    if (model) by.set(model, [...(by.get(model) ?? []), ips]);
+  }
+  return Object.fromEntries([...by].map(([m, v]) => [m, v.sort((a, b) => a - b)[Math.floor(v.length / 2)]]));
+}
+
+/** Seconds a reproduction takes here, roughly, and whether every speed was measured in this workspace. */
+export function estimateSeconds(recipe: string, quick: boolean, measured: Record<string, number> = {}): { seconds: number; measured: boolean } {
+  const repro = REPRODUCTIONS[recipe];
+  if (!repro) return { seconds: NaN, measured: false };
+  let seconds = quick ? 10 : 0; // job start-up, evaluation
+  let all = true;
+  for (const w of repro.work(quick)) {
+    const rate = measured[w.model] ?? FALLBACK_IMAGES_PER_SECOND[w.model] ?? 1000;
+    if (!measured[w.model]) all = false;
+    seconds += w.images / rate + (quick ? 3 : 0);
+  }
+  return { seconds, measured: all };
+}
+
+export function formatDuration(s: number): string {
+  if (!Number.isFinite(s)) return '–';
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
