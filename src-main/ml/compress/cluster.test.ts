@@ -62,3 +62,17 @@ test('a random layer: every weight lands on its nearest centroid, never more tha
     for (const cc of c.centroids) assert.ok(d <= Math.abs(w[i] - cc) + 1e-6);
   }
 });
+
+test('MicroNet storage of a clustered kernel: ceil(log2 k)-bit indices plus a codebook of k 32-bit values', async () => {
+  const { initBackend } = await import('../engine/backend.js');
+  const { micronetCost } = await import('./micronet.js');
+  await initBackend('cpu');
+  const chain = {
+    inputShape: [4],
+    layers: [{ className: 'Dense' as const, name: 'd', config: { units: 2 }, weights: [{ values: Float32Array.from({ length: 8 }, (_, i) => i + 1), shape: [4, 2] }, { values: new Float32Array(2).fill(1), shape: [2] }] }],
+  };
+  const plain = micronetCost(chain, { 'd/kernel': 6 });
+  const shared = micronetCost(chain, { 'd/kernel': indexBits(64) }, 'fp32', { 'd/kernel': 64 });
+  assert.equal(plain.storage, (8 * 6) / 32 + 2);
+  assert.equal(shared.storage, (8 * 6) / 32 + 64 + 2, 'the 64-entry codebook counts 64 32-bit parameters');
+});
