@@ -55,9 +55,10 @@ export function registerReproduce(program: Command, ctx: CliContext): void {
         const json = JSON.parse(readFileSync(join(svc.dataDir, arts.find((a) => a.name === 'report.json')!.path), 'utf8')) as ReproReport;
         const html = join(svc.dataDir, arts.find((a) => a.name === 'report.html')!.path);
         const rows = json.rows.map((r) => `  ${r.label.padEnd(58)} ${fmt(r.value).padStart(9)} ${fmt(r.measured).padStart(9)}  ${r.unit}`);
-        const claims = json.claims.map((c) => `  ${c.holds === null ? 'not tested' : c.holds ? 'holds     ' : 'does not hold'}  ${c.claim} (${c.evidence})`);
+        const only = json.measuredOnly.map((r) => `  ${r.label.padEnd(58)} ${''.padStart(9)} ${fmt(r.value).padStart(9)}`);
+        const claims = json.claims.map((c) => `  ${c.holds === null ? 'not tested' : c.holds ? 'holds' : 'does not hold'}${json.quick ? ' (smoke run: not meaningful)' : ''}: ${c.claim} (${c.evidence})`);
         ctx.print(
-          `\n${json.reference.title}${json.quick ? ' — SMOKE RUN (--quick): not a reproduction' : ''}\n  ${'quantity'.padEnd(58)} ${'published'.padStart(9)} ${'measured'.padStart(9)}\n${rows.join('\n')}\n\nClaims\n${claims.join('\n')}\n\nReport run ${report.id}: ${html}`,
+          `\n${json.reference.title}${json.quick ? ' — SMOKE RUN (--quick): not a reproduction' : ''}\n  ${'quantity'.padEnd(58)} ${'published'.padStart(9)} ${'measured'.padStart(9)}\n${rows.join('\n')}${only.length ? `\n\nMeasured (no published number)\n${only.join('\n')}` : ''}\n\nClaims\n${claims.join('\n')}\n\nReport run ${report.id}: ${html}`,
           { runs, report: json, html },
         );
       });
