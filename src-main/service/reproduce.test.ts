@@ -53,6 +53,11 @@ test('seed-kd --quick: three runs and a report run whose published column is the
   assert.equal(row.measured, runs[0].summary.test_accuracy);
   assert.equal(json.rows.find((r) => r.key === 'distilled_test_accuracy')!.measured, runs[1].summary.test_accuracy);
   assert.equal(json.claims.length, 1);
+  // Through the queue (the workbench's way), with id prefixes: the same numbers.
+  const again = svc.enqueueJob({ kind: 'report', recipe: 'seed-kd', stepRunIds: runs.slice(0, 3).map((r) => r.id.slice(0, 6)), quick: true });
+  assert.equal((await again.finished).status, 'completed');
+  assert.deepEqual(reportOf(again.run.id).json.rows.map((r) => r.measured), json.rows.map((r) => r.measured));
+  assert.equal(svc.store.getRun(again.run.id)!.summary.measured_numbers, 3);
 });
 
 test('deep-compression-lenet300 --quick: train → prune → cluster → score → report, with the per-layer densities and 6-bit clusters', async () => {
