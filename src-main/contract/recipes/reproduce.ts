@@ -202,16 +202,16 @@ export const kerasKdExample = defineRecipe({
 });
 
 /**
- * Rough training speeds (images per second) on the wasm backend of a
- * two-core box, measured once for teacher, student and lenet300 and scaled
- * by multiply-adds per image for the others: used when this workspace has
- * no full-data run of the model to measure from.
+ * Rough training speeds (images per second) on the wasm backend of this
+ * two-core box while shared: teacher, student, lenet300 and lenet5 measured
+ * (full runs or 256-image smoke runs), the others scaled by multiply-adds per
+ * image. Used when this workspace has no full-data run of the model.
  */
 export const FALLBACK_IMAGES_PER_SECOND: Record<string, number> = {
   teacher: 190,
   student: 3600,
-  lenet300: 2800,
-  lenet5: 900,
+  lenet300: 3000,
+  lenet5: 400,
   'hinton-teacher': 700,
   'hinton-student': 1100,
   'keras-teacher': 40,
