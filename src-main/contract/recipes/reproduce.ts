@@ -4,7 +4,7 @@
 // Each has a `quick` smoke mode: 256 training and 256 test images, 1 epoch.
 import { z } from 'zod';
 import { BackendSchema } from '../kinds/common.js';
-import type { ReferenceId } from '../references.js';
+import { published, type ReferenceId } from '../references.js';
 import { defineRecipe, type RecipeStep } from './recipe.js';
 
 /** The smoke-run slice. */
@@ -75,8 +75,8 @@ export const REPRODUCTIONS: Record<string, Reproduction> = {
     reference: 'deep-compression-lenet300',
     differences: [
       'Optimizer: Adam (lr 1e-3, batch 64) for training, pruning retraining and centroid fine-tuning, instead of Caffe SGD with its schedules and weight decay.',
-      'Baseline: 10 epochs of training (the paper\'s baseline reaches 1.64 % error after a full Caffe schedule).',
-      'Pruning: one magnitude threshold per layer reaching the paper\'s densities (8 % / 9 % / 26 %) in 3 steps with 2 epochs of retraining each; the paper prunes iteratively with its own thresholds.',
+      'Baseline: 10 epochs of training (the paper\'s baseline trains for a full Caffe schedule).',
+      'Pruning: one magnitude threshold per layer reaching the paper\'s per-layer densities in 3 steps with 2 epochs of retraining each; the paper prunes iteratively with its own thresholds.',
       'Sizes: KB = 1,000 bytes; biases stored as 32-bit floats; 5-bit index gaps with filler entries as in the paper; Huffman code tables counted at 2 bytes per symbol.',
     ],
     work: (quick) => [{ model: 'lenet300', images: q(quick, 10 * N) + q(quick, 6 * N) + q(quick, 1 * N) }],
@@ -86,8 +86,8 @@ export const REPRODUCTIONS: Record<string, Reproduction> = {
     differences: [
       'Model: Caffe\'s MNIST LeNet (conv 20 5×5, pool, conv 50 5×5, pool, fc 500 ReLU, fc 10; no nonlinearity after the convolutions), 431,080 parameters, as in the paper\'s table.',
       'Optimizer: Adam (lr 1e-3, batch 64) for training, pruning retraining and centroid fine-tuning, instead of Caffe SGD with its schedules and weight decay.',
-      'Baseline: 10 epochs of training (the paper\'s baseline reaches 0.80 % error).',
-      'Pruning: one magnitude threshold per layer reaching the paper\'s densities (66 % / 12 % / 8 % / 19 %) in 3 steps with 2 epochs of retraining each.',
+      'Baseline: 10 epochs of training (the paper\'s baseline trains for a full Caffe schedule).',
+      'Pruning: one magnitude threshold per layer reaching the paper\'s per-layer densities in 3 steps with 2 epochs of retraining each.',
       'Sizes: KB = 1,000 bytes; biases stored as 32-bit floats; 5-bit index gaps with filler entries; Huffman code tables counted at 2 bytes per symbol.',
     ],
     work: (quick) => [{ model: 'lenet5', images: q(quick, 10 * N) + q(quick, 6 * N) + q(quick, 1 * N) }],
@@ -152,22 +152,32 @@ function deepCompressionSteps(recipe: string, model: string, o: ReproOptions, la
   ];
 }
 
+/** Pruning targets from the paper's published densities (share kept → share removed). */
+function sparsities(ref: ReferenceId, layers: string[]): Record<string, number> {
+  return Object.fromEntries(layers.map((l) => [l, +(1 - published(ref, `density_${l}`).value).toFixed(6)]));
+}
+
 export const deepCompressionLenet300 = defineRecipe({
   recipe: 'deep-compression-lenet300',
   label: 'Reproduce: Deep Compression, LeNet-300-100',
-  help: 'Han, Mao, Dally 2016: train LeNet-300-100, prune to 8 % / 9 % / 26 % with retraining, cluster at 6 bits with centroid fine-tuning, score with Huffman coding; compared with Tables 1–2.',
+  help: "Han, Mao, Dally 2016: train LeNet-300-100, prune to the paper's per-layer densities with retraining, cluster at the paper's bits with centroid fine-tuning, score with Huffman coding; compared with Tables 1–2.",
   schema: z.object(reproFields),
   title: (o) => `Reproduction: Deep Compression, LeNet-300-100${o.quick ? ' (quick smoke run)' : ''}`,
-  steps: (o) => [...deepCompressionSteps('deep-compression-lenet300', 'lenet300', o, { FC1: 0.92, FC2: 0.91, logits: 0.74 }, { bits: 6 })],
+  // The per-layer densities and bits are the paper's, read from the references module.
+  steps: (o) => [...deepCompressionSteps('deep-compression-lenet300', 'lenet300', o, sparsities('deep-compression-lenet300', ['FC1', 'FC2', 'logits']), { bits: published('deep-compression-lenet300', 'weight_bits').value })],
 });
 
 export const deepCompressionLenet5 = defineRecipe({
   recipe: 'deep-compression-lenet5',
   label: 'Reproduce: Deep Compression, LeNet-5',
-  help: 'Han, Mao, Dally 2016: train Caffe LeNet-5, prune to 66 % / 12 % / 8 % / 19 % with retraining, cluster conv at 8 bits and fc at 5 bits with centroid fine-tuning, score with Huffman coding; compared with Tables 1 and 3.',
+  help: "Han, Mao, Dally 2016: train Caffe LeNet-5, prune to the paper's per-layer densities with retraining, cluster conv and fc layers at the paper's bits with centroid fine-tuning, score with Huffman coding; compared with Tables 1 and 3.",
   schema: z.object(reproFields),
   title: (o) => `Reproduction: Deep Compression, LeNet-5${o.quick ? ' (quick smoke run)' : ''}`,
-  steps: (o) => [...deepCompressionSteps('deep-compression-lenet5', 'lenet5', o, { Conv1: 0.34, Conv2: 0.88, FC1: 0.92, logits: 0.81 }, { bits: 5, layerBits: { Conv1: 8, Conv2: 8, FC1: 5, logits: 5 } })],
+  steps: (o) => {
+    const conv = published('deep-compression-lenet5', 'conv_bits').value;
+    const fc = published('deep-compression-lenet5', 'fc_bits').value;
+    return deepCompressionSteps('deep-compression-lenet5', 'lenet5', o, sparsities('deep-compression-lenet5', ['Conv1', 'Conv2', 'FC1', 'logits']), { bits: fc, layerBits: { Conv1: conv, Conv2: conv, FC1: fc, logits: fc } });
+  },
 });
 
 export const dirvaeVsGvae = defineRecipe({
