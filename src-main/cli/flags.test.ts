@@ -64,6 +64,16 @@ const KIND_CASES: Record<keyof typeof KINDS, Case> = {
     form: { sourceRunId: 'ab12', bits: 5, perChannel: false, calibrationImages: 64 },
     expected: { kind: 'quantize', sourceRunId: 'ab12', bits: 5, perChannel: false, calibrationImages: 64, ...DATA },
   },
+  cluster: {
+    argv: ['--source', 'ab12', '--bits', '5', '--layer-bits', 'Conv1=8,Conv2=8', '--layers', 'Conv1,Conv2,FC1', '--finetune-epochs', '2'],
+    form: { sourceRunId: 'ab12', bits: 5, layerBits: 'Conv1=8, Conv2=8', layers: 'Conv1, Conv2, FC1', finetuneEpochs: 2 },
+    expected: { kind: 'cluster', sourceRunId: 'ab12', bits: 5, layerBits: { Conv1: 8, Conv2: 8 }, layers: ['Conv1', 'Conv2', 'FC1'], finetuneEpochs: 2, ...DATA },
+  },
+  report: {
+    argv: ['--recipe', 'seed-kd', '--step-run-ids', 'ab12,cd34', '--quick'],
+    form: { recipe: 'seed-kd', stepRunIds: 'ab12, cd34', quick: true },
+    expected: { kind: 'report', recipe: 'seed-kd', stepRunIds: ['ab12', 'cd34'], quick: true, dataset: 'mnist', seed: 42 },
+  },
   factorize: {
     argv: ['--source', 'ab12', '--rank', '16', '--ranks', 'FC2=8', '--energy', '0.5', '--finetune-epochs', '2', '--layers', 'FC1,FC2'],
     form: { sourceRunId: 'ab12', rank: 16, ranks: 'FC2=8', energy: 0.5, finetuneEpochs: 2, layers: 'FC1,FC2' },
@@ -127,6 +137,12 @@ const RECIPE_CASES: Record<keyof typeof RECIPES, Case> = {
     form: { sourceRunId: 'ab12', sparsity: 0.8, bits: 5, finetuneEpochs: 0 },
     expected: { sourceRunId: 'ab12', ...DATA, sparsity: 0.8, bits: 5, finetuneEpochs: 0 },
   },
+  'seed-kd': { argv: ['--quick', '--seed', '3'], form: { quick: true, seed: 3 }, expected: { quick: true, seed: 3 } },
+  'hinton-mnist': { argv: ['--backend', 'cpu'], form: { backend: 'cpu' }, expected: { quick: false, seed: 42, backend: 'cpu' } },
+  'deep-compression-lenet300': { argv: ['--quick'], form: { quick: true }, expected: { quick: true, seed: 42 } },
+  'deep-compression-lenet5': { argv: [], form: {}, expected: { quick: false, seed: 42 } },
+  'dirvae-vs-gvae': { argv: ['--quick', '--seed', '9'], form: { quick: true, seed: 9 }, expected: { quick: true, seed: 9 } },
+  'keras-kd-example': { argv: ['--quick'], form: { quick: true }, expected: { quick: true, seed: 42 } },
 };
 
 for (const [recipe, c] of Object.entries(RECIPE_CASES)) {

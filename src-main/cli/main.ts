@@ -10,6 +10,7 @@ import { registerExportModel } from './commands/export-model.js';
 import { registerImportModel } from './commands/import-model.js';
 import { registerLs } from './commands/ls.js';
 import { registerResume } from './commands/resume.js';
+import { registerReproduce } from './commands/reproduce.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { registerShow } from './commands/show.js';
@@ -24,7 +25,7 @@ export function buildCli(): Command {
     .option('--json', 'print machine-readable JSON')
     .showHelpAfterError();
   const ctx = new CliContext(program);
-  for (const register of [registerRun, registerResume, registerLs, registerShow, registerSummary, registerSoften, registerServe, registerCompare, registerBundle, registerExportModel, registerImportModel]) register(program, ctx);
+  for (const register of [registerRun, registerResume, registerLs, registerShow, registerSummary, registerSoften, registerServe, registerCompare, registerBundle, registerExportModel, registerImportModel, registerReproduce]) register(program, ctx);
   return program;
 }
 

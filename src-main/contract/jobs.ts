@@ -23,7 +23,9 @@ export type FactorizeConfig = ConfigOf<'factorize'>;
 export type ScoreConfig = ConfigOf<'score'>;
 export type FinetuneConfig = ConfigOf<'finetune'>;
 export type ImportConfig = ConfigOf<'import'>;
-export type CompressionConfig = PruneConfig | SensitivityConfig | QuantizeConfig | FactorizeConfig | ScoreConfig | FinetuneConfig;
+export type ClusterConfig = ConfigOf<'cluster'>;
+export type ReportConfig = ConfigOf<'report'>;
+export type CompressionConfig = PruneConfig | SensitivityConfig | QuantizeConfig | ClusterConfig | FactorizeConfig | ScoreConfig | FinetuneConfig;
 
 /** Turns a zod error into "field: problem; field: problem" for users. */
 export function describeZodError(e: z.ZodError): string {

@@ -26,7 +26,12 @@ import { leaveWebgpu, runOn } from '../ml/engine/host.js';
  * (scoring, Huffman coding) know its real storage.
  */
 export interface CompressionManifest {
-  weights: Record<string, { bits: number; perChannel: boolean; scales: number[]; zeroPoints: number[] }>;
+  /**
+   * Quantized weights: an affine grid (scales, zero points), or, for a
+   * clustered (weight-shared) weight, its `codebook` of shared values: the
+   * weight stores a `bits`-bit index per element into it (scales empty).
+   */
+  weights: Record<string, { bits: number; perChannel: boolean; scales: number[]; zeroPoints: number[]; codebook?: number[] }>;
   steps: string[];
 }
 
@@ -42,7 +47,7 @@ interface Context {
   device: string;
 }
 
-async function setUp(msg: StartMessage & { config: CompressionConfig }, io: JobIO): Promise<Context> {
+export async function setUp(msg: StartMessage & { config: CompressionConfig }, io: JobIO): Promise<Context> {
   const c = msg.config;
   const { ds, info } = await prepareJob(c, io);
   if (info.backend === 'webgpu') {
@@ -85,11 +90,11 @@ async function finetune(model: tf.LayersModel, chain: Chain, ctx: Context, epoch
   }
 }
 
-async function finish(io: JobIO, runDir: string, model: tf.LayersModel, ctx: Context, stopped: boolean, extra: Summary): Promise<void> {
+export async function finish(io: JobIO, runDir: string, model: tf.LayersModel, ctx: Context, stopped: boolean, extra: Summary): Promise<void> {
   await saveModelArtifacts(io, runDir, model, stopped);
   saveArtifact(io, runDir, 'compression.json', 'data', JSON.stringify(ctx.manifest), { title: 'Compression manifest (bit widths and quantization grids)' });
   const chain = toChain(model);
-  const cost = micronetCost(chain, bitsOf(ctx.manifest));
+  const cost = micronetCost(chain, bitsOf(ctx.manifest), 'fp32', codebooksOf(ctx.manifest));
   const acc = evaluate(model, ctx.ds.test).accuracy;
   const summary: Summary = {
     params: model.countParams(),
@@ -103,7 +108,9 @@ async function finish(io: JobIO, runDir: string, model: tf.LayersModel, ctx: Con
   io.emit(stopped ? { type: 'cancelled', summary } : { type: 'done', summary });
 }
 
-const bitsOf = (m: CompressionManifest) => Object.fromEntries(Object.entries(m.weights).map(([k, v]) => [k, v.bits]));
+export const bitsOf = (m: CompressionManifest) => Object.fromEntries(Object.entries(m.weights).map(([k, v]) => [k, v.bits]));
+/** Clustered weights and their codebook sizes. */
+export const codebooksOf = (m: CompressionManifest) => Object.fromEntries(Object.entries(m.weights).filter(([, v]) => v.codebook).map(([k, v]) => [k, v.codebook!.length]));
 
 export async function runPruneJob(msg: StartMessage & { config: PruneConfig }, io: JobIO): Promise<void> {
   const ctx = await setUp(msg, io);
@@ -220,6 +227,13 @@ export async function runQuantizeJob(msg: StartMessage & { config: QuantizeConfi
   await finish(io, msg.runDir, model, ctx, false, { bits: c.bits, quantized_file_bytes: file.length, calibration_images: n });
 }
 
+/** Index of the codebook entry equal (or nearest) to v. */
+function nearestIndex(cb: Float32Array, v: number): number {
+  let best = 0;
+  for (let j = 1; j < cb.length; j++) if (Math.abs(cb[j] - v) < Math.abs(cb[best] - v)) best = j;
+  return best;
+}
+
 function dequantizeInto(q: QuantizedTensor): Float32Array {
   const out = new Float32Array(q.q.length);
   const ch = q.params.length;
@@ -264,7 +278,7 @@ export async function runScoreJob(msg: StartMessage & { config: ScoreConfig }, i
   const ctx = await setUp(msg, io);
   const c = msg.config;
   const bits = bitsOf(ctx.manifest);
-  const cost = micronetCost(ctx.chain, bits, c.convention);
+  const cost = micronetCost(ctx.chain, bits, c.convention, codebooksOf(ctx.manifest));
   const baselineChain = msg.baselineModelDir ? toChain(await loadModel(msg.baselineModelDir)) : toChain(buildTeacher());
   const baseline = micronetCost(baselineChain, {}, c.convention);
   const score = micronetScore(cost, baseline);
@@ -277,22 +291,40 @@ export async function runScoreJob(msg: StartMessage & { config: ScoreConfig }, i
   const originalChain = msg.originalModelDir ? toChain(await loadModel(msg.originalModelDir)) : ctx.chain;
   const originalBytes = originalChain.layers.filter(isWeighted).reduce((a, l) => a + l.weights.reduce((b, w) => b + 4 * w.values.length, 0), 0);
   let compressedBytes = 0;
+  // The same layout without Huffman coding: each entry a fixed-width value plus a 5-bit gap (Han et al.'s "without Huffman" column).
+  let fixedWidthBytes = 0;
+  const GAP_BITS = 5;
   for (const l of ctx.chain.layers.filter(isWeighted)) {
     const [kernel, bias] = l.weights;
     const grid = ctx.manifest.weights[`${l.name}/kernel`];
-    if (grid) {
+    if (grid?.codebook) {
+      // Clustered: indices into the codebook (k marks a pruned zero), Huffman-coded with the gaps, plus the 32-bit codebook.
+      const cb = Float32Array.from(grid.codebook);
+      const k = cb.length;
+      const q = new Uint32Array(kernel.values.length);
+      for (let i = 0; i < q.length; i++) q[i] = kernel.values[i] === 0 ? k : nearestIndex(cb, kernel.values[i]);
+      const dc = deepCompressionBytes(q, k, GAP_BITS);
+      compressedBytes += dc.bytes + 4 * k;
+      fixedWidthBytes += Math.ceil((dc.entries * (grid.bits + GAP_BITS)) / 8) + 4 * k;
+    } else if (grid) {
       const ch = grid.scales.length;
       // Per-channel grids have one zero point per channel; code each channel's indices separately.
       for (let cidx = 0; cidx < ch; cidx++) {
         const q = new Uint32Array(Math.ceil(kernel.values.length / ch));
         let n = 0;
         for (let i = cidx; i < kernel.values.length; i += ch) q[n++] = Math.round(kernel.values[i] / grid.scales[cidx]) + grid.zeroPoints[cidx];
-        compressedBytes += deepCompressionBytes(q.subarray(0, n), grid.zeroPoints[cidx]).bytes + 8; // + scale and zero point
+        const dc = deepCompressionBytes(q.subarray(0, n), grid.zeroPoints[cidx], GAP_BITS);
+        compressedBytes += dc.bytes + 8; // + scale and zero point
+        fixedWidthBytes += Math.ceil((dc.entries * (grid.bits + GAP_BITS)) / 8) + 8;
       }
     } else {
       compressedBytes += 4 * kernel.values.length;
+      fixedWidthBytes += 4 * kernel.values.length;
     }
-    if (bias) compressedBytes += 4 * bias.values.length;
+    if (bias) {
+      compressedBytes += 4 * bias.values.length;
+      fixedWidthBytes += 4 * bias.values.length;
+    }
   }
   const acc = evaluate(fromChain(ctx.chain), ctx.ds.test).accuracy;
   const summary: Summary = {
@@ -312,6 +344,8 @@ export async function runScoreJob(msg: StartMessage & { config: ScoreConfig }, i
     original_bytes: originalBytes,
     compressed_bytes: compressedBytes,
     compression_ratio: originalBytes / compressedBytes,
+    compressed_bytes_no_huffman: fixedWidthBytes,
+    compression_ratio_no_huffman: originalBytes / fixedWidthBytes,
   };
   log(io, 'info', `MicroNet (${c.convention}): storage ${cost.storage.toFixed(0)} / ${baseline.storage.toFixed(0)} + ops ${cost.ops} / ${baseline.ops} = ${score.score.toFixed(4)}`);
   log(io, 'info', `Deep Compression size: ${compressedBytes.toLocaleString('en-US')} bytes, ${(originalBytes / compressedBytes).toFixed(1)}× smaller than ${originalBytes.toLocaleString('en-US')}`);

@@ -5,6 +5,7 @@ import { KINDS, type ConfigOf, type JobKind } from '../contract/kinds/index.js';
 import type { JobEvent, SizeCard, StartMessage } from '../contract/jobs.js';
 import { computeSizeCard, measureLatency, runModelFiles, withLatency } from '../compare/size-card.js';
 import { runClassifierJob } from './classifier-job.js';
+import { runClusterJob } from './cluster-job.js';
 import { runFactorizeJob, runFinetuneJob, runPruneJob, runQuantizeJob, runScoreJob, runSensitivityJob } from './compress-jobs.js';
 import { runImportJob } from './import-job.js';
 import type { JobIO } from './job-io.js';
@@ -23,10 +24,13 @@ export const JOB_RUNNERS: { [K in JobKind]: Runner<K> } = {
   prune: runPruneJob,
   sensitivity: runSensitivityJob,
   quantize: runQuantizeJob,
+  cluster: runClusterJob,
   factorize: runFactorizeJob,
   score: runScoreJob,
   finetune: runFinetuneJob,
   import: runImportJob,
+  // Reports are built by the service from the database (a job process never opens it).
+  report: async (_msg, io) => io.emit({ type: 'failed', error: 'report runs are built by the service, not in a job process' }),
 };
 
 /**

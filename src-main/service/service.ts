@@ -2,7 +2,7 @@
 // can do, free of Electron and of any transport. Adapters stay thin.
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { exportBundle, importBundle } from '../bundle/bundle.js';
 import { join, relative, resolve, sep } from 'node:path';
@@ -12,11 +12,13 @@ import { EXPORT_FORMATS } from '../contract/api.js';
 import type { Comparison } from '../contract/analysis/comparison.js';
 import { compareRuns, comparisonCsv, comparisonReport } from '../compare/compare.js';
 import { renderHtmlReport } from '../report/html.js';
+import { reproductionHtml } from '../report/reproduce.js';
+import { reproductionReport } from '../contract/analysis/reproduction.js';
 import type { z } from 'zod';
 import { ConflictError, NotFoundError, toAppError, ValidationError } from '../contract/errors.js';
-import { parseJobConfig, zodToValidation, type JobConfig, type JobInputs } from '../contract/jobs.js';
+import { parseJobConfig, zodToValidation, type JobConfig, type JobEvent, type JobInputs, type ReportConfig } from '../contract/jobs.js';
 import { KINDS, leavesOf, type RunNeed } from '../contract/kinds/index.js';
-import { isRecipe, RECIPE_IDS, RECIPES, type RecipeStep } from '../contract/recipes/index.js';
+import { isRecipe, RECIPE_IDS, RECIPES, REPRODUCTIONS, type RecipeStep } from '../contract/recipes/index.js';
 import { runDir } from '../db/data-dir.js';
 import { Store, type Run, type RunParent } from '../db/store.js';
 import { checkpointDir } from '../jobs/checkpoints.js';
@@ -145,6 +147,10 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
       }
       config = { ...config, path };
     }
+    if (config.kind === 'report') {
+      if (!Object.hasOwn(REPRODUCTIONS, config.recipe)) throw new ValidationError(`recipe: "${config.recipe}" is not a reproduction recipe (${Object.keys(REPRODUCTIONS).join(', ')})`, 'recipe');
+      config = { ...config, stepRunIds: config.stepRunIds.map((id) => this.resolveRunField('stepRunIds', id)) };
+    }
     const parents: RunParent[] = [];
     const inputs: JobInputs = {};
     for (const need of KINDS[config.kind].needs as RunNeed[]) {
@@ -208,6 +214,7 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     const { config, parents, ...inputs } = this.prepare(input);
     const run = this.store.createRun({ config, parents, name });
     this.emitRun(run.id);
+    if (config.kind === 'report') return { run, finished: Promise.resolve(this.buildReport(run.id, config)) };
     const job = this.runner.start(run.id, config, inputs);
     this.emitRun(run.id);
     return { run, finished: job.finished };
@@ -218,6 +225,7 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     const { config, parents, ...inputs } = this.prepare(input);
     const run = this.store.createRun({ config, parents, name });
     this.emitRun(run.id);
+    if (config.kind === 'report') return { run, finished: Promise.resolve(this.buildReport(run.id, config)) };
     return { run, finished: this.queue.enqueue(run.id, config, inputs) };
   }
 
@@ -347,6 +355,53 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     return this.store.getRun(ids.find((x): x is string => !!x && x !== 'failed')!)!;
   }
 
+  /**
+   * A `report` run, made here rather than in a job process (which never
+   * opens the database): reads the recipe's step runs, sets the measured
+   * numbers beside the published ones (contract/references.ts) and writes
+   * report.json and report.html (report/html.ts) as the run's artifacts.
+   */
+  private buildReport(runId: string, config: ReportConfig): FinalState {
+    this.store.markRunning(runId, process.pid);
+    this.emitRun(runId);
+    try {
+      const runs = config.stepRunIds.map((id) => this.store.getRun(id));
+      const labels = runs.map((r) => (r?.name ?? '').replace(/^[^:]*:\s*/, ''));
+      const report = reproductionReport(config.recipe, config.quick, runs, labels);
+      const dir = runDir(this.dataDir, runId);
+      mkdirSync(dir, { recursive: true });
+      const events: JobEvent[] = [];
+      const write = (name: string, kind: string, text: string, meta: Record<string, unknown>) => {
+        const path = join(dir, name);
+        writeFileSync(path, text);
+        const buf = Buffer.from(text);
+        events.push({ type: 'artifact', kind, name, path, size: buf.length, sha256: createHash('sha256').update(buf).digest('hex'), meta });
+      };
+      write('report.json', 'data', JSON.stringify(report, null, 2), { title: 'Published vs measured (JSON)' });
+      write('report.html', 'report', reproductionHtml(report, new Date().toISOString()), { title: 'Published vs measured (HTML)' });
+      const measured = report.rows.filter((r) => r.measured !== null).length;
+      events.push({ type: 'log', level: 'info', message: `${config.recipe}${config.quick ? ' (smoke run)' : ''}: ${measured} of ${report.rows.length} published numbers measured; claims holding ${report.claims.filter((c) => c.holds).length} of ${report.claims.length}` });
+      this.store.applyEvents(runId, events, this.dataDir);
+      this.store.finishRun(runId, 'completed', {
+        summary: {
+          recipe: config.recipe,
+          quick: config.quick ? 'yes (smoke run)' : 'no',
+          published_numbers: report.rows.length,
+          measured_numbers: measured,
+          claims: report.claims.length,
+          claims_holding: report.claims.filter((c) => c.holds).length,
+        },
+      });
+      this.emitRun(runId);
+      return { status: 'completed' };
+    } catch (e) {
+      const error = (e as Error).message;
+      this.store.finishRun(runId, 'failed', { error });
+      this.emitRun(runId);
+      return { status: 'failed', error };
+    }
+  }
+
   /** Cancels a running job, or withdraws a queued one. */
   cancel(runId: string): boolean {
     const id = this.store.resolveRunId(runId);
@@ -410,7 +465,7 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     const a = this.store.artifacts(id).find((x) => x.id === artifactId);
     if (!a) throw new NotFoundError(`artifactId: run ${id} has no artifact ${artifactId}`);
     if (a.size > MAX_INLINE_ARTIFACT) throw new ValidationError(`artifactId: ${a.name} is ${a.size} bytes, too large to show (limit ${MAX_INLINE_ARTIFACT})`);
-    const mime = a.name.endsWith('.png') ? 'image/png' : a.name.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+    const mime = a.name.endsWith('.png') ? 'image/png' : a.name.endsWith('.json') ? 'application/json' : a.name.endsWith('.html') ? 'text/html' : 'application/octet-stream';
     const file = resolve(this.dataDir, a.path);
     if (!file.startsWith(resolve(this.dataDir) + sep)) throw new ValidationError(`artifactId: ${a.path} is outside the data folder`);
     return { name: a.name, mime, dataUrl: `data:${mime};base64,${readFileSync(file).toString('base64')}` };

@@ -4,14 +4,13 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import { ValidationError } from '../../contract/errors.js';
 import { initBackend } from '../../ml/engine/backend.js';
 import { buildConvAe, buildDenseAe, buildGaussianVae } from '../../ml/models/autoencoders.js';
-import { buildClassifier } from '../../ml/models/classifiers.js';
+import { buildClassifier, CLASSIFIER_MODELS } from '../../ml/models/classifiers.js';
 import { formatSummary, summarize } from '../../ml/models/summary.js';
 import type { CliContext } from '../context.js';
 
 /** Models `distillery summary` can describe, by the name users type. */
 const SUMMARY_MODELS: Record<string, () => LayersModel> = {
-  teacher: () => buildClassifier('teacher'),
-  student: () => buildClassifier('student'),
+  ...Object.fromEntries(CLASSIFIER_MODELS.map((m) => [m, () => buildClassifier(m)])),
   'conv-ae': () => buildConvAe().model,
   'dense-ae': () => buildDenseAe().model,
   'vae-encoder': () => buildGaussianVae(2).encoder,

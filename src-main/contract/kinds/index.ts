@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { aeDistill } from './ae-distill.js';
 import { autoencoder } from './autoencoder.js';
+import { cluster } from './cluster.js';
 import { dirvae } from './dirvae.js';
 import { distill } from './distill.js';
 import { factorize } from './factorize.js';
@@ -11,6 +12,7 @@ import { importModel } from './import.js';
 import type { KindDef, Leaves } from './kind.js';
 import { prune } from './prune.js';
 import { quantize } from './quantize.js';
+import { report } from './report.js';
 import { score } from './score.js';
 import { sensitivity } from './sensitivity.js';
 import { train } from './train.js';
@@ -26,10 +28,12 @@ export const KINDS = {
   prune,
   sensitivity,
   quantize,
+  cluster,
   factorize,
   score,
   finetune,
   import: importModel,
+  report,
 } as const;
 
 export type JobKind = keyof typeof KINDS;
@@ -46,10 +50,12 @@ export const JobConfigSchema = z.discriminatedUnion('kind', [
   prune.schema,
   sensitivity.schema,
   quantize.schema,
+  cluster.schema,
   factorize.schema,
   score.schema,
   finetune.schema,
   importModel.schema,
+  report.schema,
 ]);
 export type JobConfig = z.infer<typeof JobConfigSchema>;
 export type ConfigOf<K extends JobKind> = z.infer<(typeof KINDS)[K]['schema']>;

@@ -2,6 +2,7 @@
 import { kd } from './kd.js';
 import { deepCompression, pipeline } from './pipeline.js';
 import type { RecipeDef } from './recipe.js';
+import { deepCompressionLenet300, deepCompressionLenet5, dirvaeVsGvae, hintonMnist, kerasKdExample, seedKd } from './reproduce.js';
 import { vaeCompare } from './vae-compare.js';
 
 export const RECIPES = {
@@ -9,6 +10,12 @@ export const RECIPES = {
   'vae-compare': vaeCompare,
   pipeline,
   'deep-compression': deepCompression,
+  'seed-kd': seedKd,
+  'deep-compression-lenet300': deepCompressionLenet300,
+  'deep-compression-lenet5': deepCompressionLenet5,
+  'dirvae-vs-gvae': dirvaeVsGvae,
+  'keras-kd-example': kerasKdExample,
+  'hinton-mnist': hintonMnist,
 } as const;
 
 export type RecipeId = keyof typeof RECIPES;
@@ -20,3 +27,4 @@ export function isRecipe(r: string): r is RecipeId {
   return Object.hasOwn(RECIPES, r);
 }
 export type { RecipeDef, RecipeStep } from './recipe.js';
+export { QUICK, REPRODUCTIONS, estimateSeconds, formatDuration, measuredSpeeds, type Reproduction } from './reproduce.js';

@@ -37,8 +37,13 @@ export interface Cost {
   ops: number;
 }
 
-/** `bits` maps weight names ("FC1/kernel") to their bit width; missing means 32. */
-export function micronetCost(chain: Chain, bits: Record<string, number> = {}, convention: Convention = 'fp32'): Cost {
+/**
+ * `bits` maps weight names ("FC1/kernel") to their bit width; missing means 32.
+ * `codebooks` maps clustered (weight-shared) weights to their number of
+ * shared values k: such a weight stores a ceil(log2 k)-bit index per element
+ * (its `bits`) plus a codebook of k 32-bit floats, counted here.
+ */
+export function micronetCost(chain: Chain, bits: Record<string, number> = {}, convention: Convention = 'fp32', codebooks: Record<string, number> = {}): Cost {
   const shapes = outputShapes(chain);
   const unit = convention === 'fp32' ? 32 : 16;
   const layers: LayerCost[] = [];
@@ -58,7 +63,7 @@ export function micronetCost(chain: Chain, bits: Record<string, number> = {}, co
       // Kernels may be stored sparse (when that is smaller); biases are never pruned.
       const dense = (w.values.length * b) / unit;
       const sparse = (nnz * b) / unit + w.values.length / unit;
-      storage += i === 0 ? Math.min(dense, sparse) : dense;
+      storage += (i === 0 ? Math.min(dense, sparse) : dense) + ((codebooks[names[i]] ?? 0) * Math.min(32, unit)) / unit;
     });
     let kernelNnz = 0;
     for (const v of kernel.values) if (v !== 0) kernelNnz++;

@@ -11,6 +11,7 @@ import LogPanel from './LogPanel.svelte';
 import NotesPanel from './NotesPanel.svelte';
 import ProgressPanel from './ProgressPanel.svelte';
 import ProvenancePanel from './ProvenancePanel.svelte';
+import ReportPanel from './ReportPanel.svelte';
 import ResultsPanel from './ResultsPanel.svelte';
 import SensitivityPanel from './SensitivityPanel.svelte';
 import SizeCardPanel from './SizeCardPanel.svelte';
@@ -31,6 +32,7 @@ const hasMetrics = (v: RunViewState) => v.metrics.some((m) => m.scope !== 'final
 const hasFinal = (v: RunViewState, test: (name: string) => boolean) => v.metrics.some((m) => m.scope === 'final' && test(m.name));
 
 export const RUN_PANELS: RunPanel[] = [
+  { id: 'report', component: ReportPanel, applies: (v) => v.run?.kind === 'report' && v.artifacts.some((a) => a.name === 'report.json'), wide: true },
   { id: 'progress', component: ProgressPanel, applies: (v) => v.live || !!v.progress, wide: true },
   { id: 'curves', component: CurvesPanel, applies: (v) => v.live || hasMetrics(v), wide: true },
   { id: 'layers', component: LayersPanel, applies: (v) => hasFinal(v, (n) => isPerLayerMetric(n) && !n.startsWith('sensitivity/')), wide: true },

@@ -1,0 +1,264 @@
+// Reproduction recipes: one click re-runs a published experiment as
+// ordinary linked runs, then a `report` run sets what we measured beside
+// the published numbers (contract/references.ts, the only source of them).
+// Each has a `quick` smoke mode: 256 training and 256 test images, 1 epoch.
+import { z } from 'zod';
+import { BackendSchema } from '../kinds/common.js';
+import { published, type ReferenceId } from '../references.js';
+import { defineRecipe, type RecipeStep } from './recipe.js';
+
+/** The smoke-run slice. */
+export const QUICK = { trainLimit: 256, testLimit: 256, epochs: 1 } as const;
+
+const reproFields = {
+  quick: z.boolean().meta({ title: 'Quick', description: 'Smoke run: 256 training and 256 test images, 1 epoch per step. Checks the recipe end to end; its numbers mean nothing.' }).default(false),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).meta({ title: 'Seed', description: 'Seeds init, shuffling and dropout.' }).default(42),
+  backend: BackendSchema.meta({ title: 'Backend', description: 'Force a backend (default: the best available).', advanced: true }).optional(),
+};
+type ReproOptions = { quick: boolean; seed: number; backend?: z.infer<typeof BackendSchema> };
+
+/** Data and optimizer fields of a step: the full data, or the quick slice. */
+function data(o: ReproOptions, epochs: number, batchSize = 64) {
+  return {
+    dataset: 'mnist',
+    batchSize,
+    learningRate: 0.001,
+    seed: o.seed,
+    ...(o.backend ? { backend: o.backend } : {}),
+    ...(o.quick ? { trainLimit: QUICK.trainLimit, testLimit: QUICK.testLimit, epochs: QUICK.epochs } : { epochs }),
+  };
+}
+/** Compression steps take no epochs of their own. */
+function sourceData(o: ReproOptions) {
+  const { epochs: _e, ...rest } = data(o, 1);
+  return rest;
+}
+const ep = (o: ReproOptions, n: number) => (o.quick ? 1 : n);
+
+/** The final step of every reproduction: the report over all earlier steps. */
+function reportStep(recipe: string, o: ReproOptions, n: number): RecipeStep {
+  return {
+    label: 'report',
+    after: Array.from({ length: n }, (_, i) => i),
+    config: (ids) => ({ kind: 'report', recipe, stepRunIds: ids.slice(0, n), quick: o.quick }),
+  };
+}
+
+export interface Reproduction {
+  reference: ReferenceId;
+  /** Where our setting differs from the paper's, and why (printed in the report). */
+  differences: string[];
+  /** Training work per model, for the time estimate: images passed through training (epochs × images). */
+  work: (quick: boolean) => { model: string; images: number }[];
+}
+
+const N = 60_000;
+const q = (quick: boolean, full: number) => (quick ? QUICK.trainLimit : full);
+
+export const REPRODUCTIONS: Record<string, Reproduction> = {
+  'seed-kd': {
+    reference: 'seed-kd',
+    differences: ['None intended: the seed\'s models, epochs, batch size, T and α. Backend and seed differ from the deck\'s (unknown) ones, so expect a few tenths of a point either way.'],
+    work: (quick) => [{ model: 'teacher', images: q(quick, 10 * N) }, { model: 'student', images: q(quick, 10 * N) * 2 }],
+  },
+  'hinton-mnist': {
+    reference: 'hinton-mnist',
+    differences: [
+      'Optimizer: Adam (lr 1e-3, batch 64, 20 epochs) instead of the paper\'s SGD with momentum and its long schedule (our trainer has no SGD option in this release).',
+      'Teacher regularization: dropout 0.5 on the hidden layers only; no input dropout, no max-norm weight constraint and no 2-pixel jitter of the inputs (not trainer options here). Expect more teacher errors than 67.',
+      'Distillation: T = 20 as in the paper; α = 0.9 on the soft targets is our choice (the paper only says the hard-label term had a considerably lower weight).',
+      'The omit-3s experiment (transfer set without any 3, then +3.5 on the 3-class bias) is not run: the distill kind has no class filter for its transfer set.',
+    ],
+    work: (quick) => [{ model: 'hinton-teacher', images: q(quick, 20 * N) }, { model: 'hinton-student', images: q(quick, 20 * N) * 2 }],
+  },
+  'deep-compression-lenet300': {
+    reference: 'deep-compression-lenet300',
+    differences: [
+      'Optimizer: Adam (lr 1e-3, batch 64) for training, pruning retraining and centroid fine-tuning, instead of Caffe SGD with its schedules and weight decay.',
+      'Baseline: 10 epochs of training (the paper\'s baseline trains for a full Caffe schedule).',
+      'Pruning: one magnitude threshold per layer reaching the paper\'s per-layer densities in 3 steps with 2 epochs of retraining each; the paper prunes iteratively with its own thresholds.',
+      'Sizes: KB = 1,000 bytes; biases stored as 32-bit floats; 5-bit index gaps with filler entries as in the paper; Huffman code tables counted at 2 bytes per symbol.',
+    ],
+    work: (quick) => [{ model: 'lenet300', images: q(quick, 10 * N) + q(quick, 6 * N) + q(quick, 1 * N) }],
+  },
+  'deep-compression-lenet5': {
+    reference: 'deep-compression-lenet5',
+    differences: [
+      'Model: Caffe\'s MNIST LeNet (conv 20 5×5, pool, conv 50 5×5, pool, fc 500 ReLU, fc 10; no nonlinearity after the convolutions), 431,080 parameters, as in the paper\'s table.',
+      'Optimizer: Adam (lr 1e-3, batch 64) for training, pruning retraining and centroid fine-tuning, instead of Caffe SGD with its schedules and weight decay.',
+      'Baseline: 10 epochs of training (the paper\'s baseline trains for a full Caffe schedule).',
+      'Pruning: one magnitude threshold per layer reaching the paper\'s per-layer densities in 3 steps with 2 epochs of retraining each.',
+      'Sizes: KB = 1,000 bytes; biases stored as 32-bit floats; 5-bit index gaps with filler entries; Huffman code tables counted at 2 bytes per symbol.',
+    ],
+    work: (quick) => [{ model: 'lenet5', images: q(quick, 10 * N) + q(quick, 6 * N) + q(quick, 1 * N) }],
+  },
+  'dirvae-vs-gvae': {
+    reference: 'dirvae-vs-gvae',
+    differences: [
+      'Latent sizes 10 and 50 (the paper\'s 50 / 100 are unverified); 50 epochs, Adam 1e-3, batch 64, Dirichlet prior α 0.98 (unverified), our VAE architecture (see the vae and dirvae kinds), not necessarily the paper\'s.',
+      'NLL: importance-sampled with 100 samples on 500 test images (quick: 10 samples on 64 images), not the full test set.',
+      'The paper\'s NLL table is not reproduced number by number (unverified): only whether the claimed ordering holds.',
+    ],
+    work: (quick) => [{ model: 'vae', images: q(quick, 50 * N) * 4 }],
+  },
+  'keras-kd-example': {
+    reference: 'keras-kd-example',
+    differences: [
+      'Activations: ReLU instead of Keras\'s LeakyReLU(0.2) (our compression chains have no leaky activation).',
+      'α: Keras\'s alpha = 0.1 weights the hard-label loss (0.1·CE + 0.9·KL·T²); ours weights the soft targets, so α = 0.9 here. Our soft loss is T²·CE(teacher/T, student/T), which differs from KL·T² by the teacher\'s entropy, a constant: the same gradients.',
+      'Batch 64 (Keras fit defaults to 32); Adam 1e-3 as in the example; full MNIST test set.',
+    ],
+    work: (quick) => [{ model: 'keras-teacher', images: q(quick, 5 * N) }, { model: 'keras-student', images: q(quick, 3 * N) * 2 }],
+  },
+};
+
+export const seedKd = defineRecipe({
+  recipe: 'seed-kd',
+  label: 'Reproduce: seed KD table',
+  help: "The seed deck's KD table: teacher CNN, student distilled at T = 4, α = 0.5, and the student alone (MNIST, 10 epochs, batch 64), then a published-vs-measured report.",
+  schema: z.object(reproFields),
+  title: (o) => `Reproduction: seed KD table${o.quick ? ' (quick smoke run)' : ''}`,
+  steps: (o) => [
+    { label: 'teacher', config: () => ({ ...data(o, 10), kind: 'train', model: 'teacher' }) },
+    { label: 'student with teacher', after: [0], config: (ids) => ({ ...data(o, 10), kind: 'distill', model: 'student', temperature: 4, alpha: 0.5, teacherRunId: ids[0] }) },
+    { label: 'student alone', config: () => ({ ...data(o, 10), kind: 'train', model: 'student' }) },
+    reportStep('seed-kd', o, 3),
+  ],
+});
+
+export const hintonMnist = defineRecipe({
+  recipe: 'hinton-mnist',
+  label: 'Reproduce: Hinton et al. 2015, MNIST',
+  help: 'Hinton, Vinyals, Dean 2015 §3: teacher 784-1200-1200-10 with dropout, student 784-800-800-10 on hard labels, and distilled at T = 20; test errors against the paper (Adam, no jitter: see the report).',
+  schema: z.object(reproFields),
+  title: (o) => `Reproduction: Hinton et al. 2015, MNIST${o.quick ? ' (quick smoke run)' : ''}`,
+  steps: (o) => [
+    { label: 'teacher 784-1200-1200-10', config: () => ({ ...data(o, 20), kind: 'train', model: 'hinton-teacher' }) },
+    { label: 'student distilled at T = 20', after: [0], config: (ids) => ({ ...data(o, 20), kind: 'distill', model: 'hinton-student', temperature: 20, alpha: 0.9, teacherRunId: ids[0] }) },
+    { label: 'student 784-800-800-10 alone', config: () => ({ ...data(o, 20), kind: 'train', model: 'hinton-student' }) },
+    reportStep('hinton-mnist', o, 3),
+  ],
+});
+
+/** Han et al.'s pipeline: train → prune with retraining → cluster → score (baseline: the trained model). */
+function deepCompressionSteps(recipe: string, model: string, o: ReproOptions, layerSparsity: Record<string, number>, cluster: { bits: number; layerBits?: Record<string, number> }): RecipeStep[] {
+  const src = sourceData(o);
+  return [
+    { label: `train ${model}`, config: () => ({ ...data(o, 10), kind: 'train', model }) },
+    { label: 'prune to the paper\'s densities, with retraining', after: [0], config: (ids) => ({ ...src, kind: 'prune', method: 'unstructured', sparsity: 0.9, layerSparsity, steps: o.quick ? 1 : 3, finetuneEpochs: ep(o, 2), sourceRunId: ids[0] }) },
+    { label: 'cluster (weight sharing) + centroid fine-tuning', after: [1], config: (ids) => ({ ...src, kind: 'cluster', ...cluster, finetuneEpochs: 1, sourceRunId: ids[1] }) },
+    { label: 'score (Huffman-coded size)', after: [2, 0], config: (ids) => ({ ...src, kind: 'score', sourceRunId: ids[2], baselineRunId: ids[0] }) },
+    reportStep(recipe, o, 4),
+  ];
+}
+
+/** Pruning targets from the paper's published densities (share kept → share removed). */
+function sparsities(ref: ReferenceId, layers: string[]): Record<string, number> {
+  return Object.fromEntries(layers.map((l) => [l, +(1 - published(ref, `density_${l}`).value).toFixed(6)]));
+}
+
+export const deepCompressionLenet300 = defineRecipe({
+  recipe: 'deep-compression-lenet300',
+  label: 'Reproduce: Deep Compression, LeNet-300-100',
+  help: "Han, Mao, Dally 2016: train LeNet-300-100, prune to the paper's per-layer densities with retraining, cluster at the paper's bits with centroid fine-tuning, score with Huffman coding; compared with Tables 1–2.",
+  schema: z.object(reproFields),
+  title: (o) => `Reproduction: Deep Compression, LeNet-300-100${o.quick ? ' (quick smoke run)' : ''}`,
+  // The per-layer densities and bits are the paper's, read from the references module.
+  steps: (o) => [...deepCompressionSteps('deep-compression-lenet300', 'lenet300', o, sparsities('deep-compression-lenet300', ['FC1', 'FC2', 'logits']), { bits: published('deep-compression-lenet300', 'weight_bits').value })],
+});
+
+export const deepCompressionLenet5 = defineRecipe({
+  recipe: 'deep-compression-lenet5',
+  label: 'Reproduce: Deep Compression, LeNet-5',
+  help: "Han, Mao, Dally 2016: train Caffe LeNet-5, prune to the paper's per-layer densities with retraining, cluster conv and fc layers at the paper's bits with centroid fine-tuning, score with Huffman coding; compared with Tables 1 and 3.",
+  schema: z.object(reproFields),
+  title: (o) => `Reproduction: Deep Compression, LeNet-5${o.quick ? ' (quick smoke run)' : ''}`,
+  steps: (o) => {
+    const conv = published('deep-compression-lenet5', 'conv_bits').value;
+    const fc = published('deep-compression-lenet5', 'fc_bits').value;
+    return deepCompressionSteps('deep-compression-lenet5', 'lenet5', o, sparsities('deep-compression-lenet5', ['Conv1', 'Conv2', 'FC1', 'logits']), { bits: fc, layerBits: { Conv1: conv, Conv2: conv, FC1: fc, logits: fc } });
+  },
+});
+
+export const dirvaeVsGvae = defineRecipe({
+  recipe: 'dirvae-vs-gvae',
+  label: 'Reproduce: Dirichlet VAE vs Gaussian VAE',
+  help: "Joo et al. 2020's claims (no component collapsing, best log-likelihood): Gaussian and Dirichlet VAEs at latent sizes 10 and 50, 50 epochs; the report says whether the claimed ordering holds.",
+  schema: z.object(reproFields),
+  title: (o) => `Reproduction: Dirichlet VAE vs Gaussian VAE${o.quick ? ' (quick smoke run)' : ''}`,
+  steps: (o) => {
+    const ll = o.quick ? { llSamples: 10, llImages: 64 } : { llSamples: 100, llImages: 500 };
+    const steps: RecipeStep[] = [];
+    for (const latentDim of [10, 50]) {
+      steps.push({ label: `Gaussian VAE, latent ${latentDim}`, config: () => ({ ...data(o, 50), ...ll, kind: 'vae', latentDim }) });
+      steps.push({ label: `Dirichlet VAE, latent ${latentDim}`, config: () => ({ ...data(o, 50), ...ll, kind: 'dirvae', latentDim, priorAlpha: 0.98 }) });
+    }
+    return [...steps, reportStep('dirvae-vs-gvae', o, 4)];
+  },
+});
+
+export const kerasKdExample = defineRecipe({
+  recipe: 'keras-kd-example',
+  label: 'Reproduce: Keras KD example',
+  help: 'The keras.io "Knowledge Distillation" example: CNN teacher (5 epochs), CNN student distilled at T = 10 (Keras alpha 0.1 = our α 0.9) and alone (3 epochs each); compared with the example\'s text and a recorded Keras 3 run.',
+  schema: z.object(reproFields),
+  title: (o) => `Reproduction: Keras KD example${o.quick ? ' (quick smoke run)' : ''}`,
+  steps: (o) => [
+    { label: 'teacher CNN', config: () => ({ ...data(o, 5), kind: 'train', model: 'keras-teacher' }) },
+    { label: 'student distilled at T = 10', after: [0], config: (ids) => ({ ...data(o, 3), kind: 'distill', model: 'keras-student', temperature: 10, alpha: 0.9, teacherRunId: ids[0] }) },
+    { label: 'student alone', config: () => ({ ...data(o, 3), kind: 'train', model: 'keras-student' }) },
+    reportStep('keras-kd-example', o, 3),
+  ],
+});
+
+/**
+ * Rough training speeds (images per second) on the wasm backend of this
+ * two-core box while shared: teacher, student, lenet300 and lenet5 measured
+ * (full runs or 256-image smoke runs), the others scaled by multiply-adds per
+ * image. Used when this workspace has no full-data run of the model.
+ */
+export const FALLBACK_IMAGES_PER_SECOND: Record<string, number> = {
+  teacher: 190,
+  student: 3600,
+  lenet300: 3000,
+  lenet5: 400,
+  'hinton-teacher': 700,
+  'hinton-student': 1100,
+  'keras-teacher': 40,
+  'keras-student': 1500,
+  vae: 2500,
+};
+
+/** Measured speeds from a workspace's runs: the median images/s of completed full-data training runs per model. */
+export function measuredSpeeds(runs: { kind: string; model: string | null; status: string; summary: Record<string, unknown> }[]): Record<string, number> {
+  const by = new Map<string, number[]>();
+  for (const r of runs) {
+    const ips = r.summary.images_per_second;
+    const images = r.summary.train_images;
+    if (r.status !== 'completed' || typeof ips !== 'number' || !(ips > 0) || (typeof images === 'number' && images < 10_000)) continue;
+    const model = r.kind === 'vae' || r.kind === 'dirvae' ? 'vae' : r.kind === 'train' ? r.model : null;
+    if (model) by.set(model, [...(by.get(model) ?? []), ips]);
+  }
+  return Object.fromEntries([...by].map(([m, v]) => [m, v.sort((a, b) => a - b)[Math.floor(v.length / 2)]]));
+}
+
+/** Seconds a reproduction takes here, roughly, and whether every speed was measured in this workspace. */
+export function estimateSeconds(recipe: string, quick: boolean, measured: Record<string, number> = {}): { seconds: number; measured: boolean } {
+  const repro = REPRODUCTIONS[recipe];
+  if (!repro) return { seconds: NaN, measured: false };
+  let seconds = quick ? 10 : 0; // job start-up, evaluation
+  let all = true;
+  for (const w of repro.work(quick)) {
+    const rate = measured[w.model] ?? FALLBACK_IMAGES_PER_SECOND[w.model] ?? 1000;
+    if (!measured[w.model]) all = false;
+    seconds += w.images / rate + (quick ? 3 : 0);
+  }
+  return { seconds, measured: all };
+}
+
+export function formatDuration(s: number): string {
+  if (!Number.isFinite(s)) return '–';
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}

@@ -1,0 +1,112 @@
+// Reproduction recipes: two quick runs end to end through job processes
+// (seed-kd and deep-compression-lenet300, 256 images, 1 epoch), the rest
+// planned and validated without training.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ReproReport } from '../contract/analysis/reproduction.js';
+import { REPRODUCTIONS } from '../contract/recipes/index.js';
+import { REFERENCES } from '../contract/references.js';
+import { Service } from './service.js';
+import { initBackend } from '../ml/engine/backend.js';
+import { loadModel } from '../ml/models/model-io.js';
+
+const svc = new Service(mkdtempSync(join(tmpdir(), 'distillery-repro-')));
+
+function reportOf(runId: string): { json: ReproReport; html: string } {
+  const arts = svc.store.artifacts(runId);
+  const read = (name: string) => readFileSync(join(svc.dataDir, arts.find((a) => a.name === name)!.path), 'utf8');
+  return { json: JSON.parse(read('report.json')), html: read('report.html') };
+}
+
+/** The published column is the references module, number for number; every measured number names a run of this recipe. */
+function checkReport(recipe: string, runs: { id: string; kind: string; summary: Record<string, unknown> }[]) {
+  const report = runs.at(-1)!;
+  assert.equal(report.kind, 'report');
+  const { json, html } = reportOf(report.id);
+  const ref = REFERENCES[REPRODUCTIONS[recipe].reference];
+  assert.deepEqual(json.rows.map((r) => [r.key, r.value, r.source]), ref.numbers.map((n) => [n.key, n.value, n.source]));
+  assert.equal(json.quick, true);
+  assert.match(json.smoke ?? '', /SMOKE RUN/);
+  assert.match(html, /SMOKE RUN \(--quick\)/);
+  const stepIds = runs.slice(0, -1).map((r) => r.id);
+  assert.deepEqual(json.steps.map((s) => s.runId), stepIds);
+  for (const row of json.rows.filter((r) => r.measured !== null && r.from.startsWith('run '))) {
+    const [, id, key] = row.from.split(' ');
+    assert.ok(stepIds.includes(id), `${row.key} measured from run ${id}, one of the recipe's`);
+    const stored = svc.store.getRun(id)!.summary[key];
+    assert.equal(typeof stored, 'number', `${row.key}: ${key} is in run ${id}'s summary in the database`);
+  }
+  for (const d of REPRODUCTIONS[recipe].differences) assert.ok(html.includes(d.slice(0, 40).replace(/'/g, '&#39;')) || html.includes(d.slice(0, 20)), 'differences are printed');
+  return json;
+}
+
+test('seed-kd --quick: three runs and a report run whose published column is the references module', async () => {
+  const runs = await svc.runRecipe('seed-kd', { quick: true });
+  assert.deepEqual(runs.map((r) => [r.kind, r.status]), [['train', 'completed'], ['distill', 'completed'], ['train', 'completed'], ['report', 'completed']], runs.map((r) => r.error).join('; '));
+  assert.equal(runs[0].config.trainLimit, 256);
+  assert.equal(runs[0].config.epochs, 1);
+  const json = checkReport('seed-kd', runs);
+  const row = json.rows.find((r) => r.key === 'teacher_test_accuracy')!;
+  assert.equal(row.measured, runs[0].summary.test_accuracy);
+  assert.equal(json.rows.find((r) => r.key === 'distilled_test_accuracy')!.measured, runs[1].summary.test_accuracy);
+  assert.equal(json.claims.length, 1);
+  // Through the queue (the workbench's way), with id prefixes: the same numbers.
+  const again = svc.enqueueJob({ kind: 'report', recipe: 'seed-kd', stepRunIds: runs.slice(0, 3).map((r) => r.id.slice(0, 6)), quick: true });
+  assert.equal((await again.finished).status, 'completed');
+  assert.deepEqual(reportOf(again.run.id).json.rows.map((r) => r.measured), json.rows.map((r) => r.measured));
+  assert.equal(svc.store.getRun(again.run.id)!.summary.measured_numbers, 3);
+});
+
+test('deep-compression-lenet300 --quick: train → prune → cluster → score → report, with the per-layer densities and 6-bit clusters', async () => {
+  const runs = await svc.runRecipe('deep-compression-lenet300', { quick: true });
+  assert.deepEqual(runs.map((r) => [r.kind, r.status]), [['train', 'completed'], ['prune', 'completed'], ['cluster', 'completed'], ['score', 'completed'], ['report', 'completed']], runs.map((r) => r.error).join('; '));
+  const [, pruned, clustered, score] = runs;
+  assert.equal(Math.round(Number(pruned.summary.sparsity_FC1) * 100), 92);
+  assert.equal(Math.round(Number(pruned.summary.sparsity_logits) * 100), 74);
+  assert.equal(clustered.summary.bits_FC1, 6);
+  // The clustered model has at most 64 distinct nonzero values per layer; the manifest carries the codebook forward.
+  const manifest = JSON.parse(readFileSync(join(svc.dataDir, svc.store.artifacts(clustered.id).find((a) => a.name === 'compression.json')!.path), 'utf8'));
+  assert.equal(manifest.weights['FC1/kernel'].bits, 6);
+  assert.equal(manifest.weights['FC1/kernel'].codebook.length, 64);
+  await initBackend('cpu');
+  const before = (await loadModel(svc.modelDir(pruned.id))).getLayer('FC1').getWeights()[0].dataSync();
+  const after = (await loadModel(svc.modelDir(clustered.id))).getLayer('FC1').getWeights()[0].dataSync();
+  for (let i = 0; i < before.length; i++) if (before[i] === 0) assert.equal(after[i], 0, `pruned FC1 weight ${i} stays zero`);
+  const values = new Set(Array.from(after).filter((v) => v !== 0));
+  assert.ok(values.size <= 64 && values.size > 1, `${values.size} shared values in FC1`);
+  const codebook = new Set((manifest.weights['FC1/kernel'].codebook as number[]).map(Math.fround));
+  for (const v of values) assert.ok(codebook.has(v), `FC1 weight ${v} is a codebook value`);
+  assert.equal(score.summary.original_bytes, 266_610 * 4);
+  assert.ok(Number(score.summary.compression_ratio) > 20, `ratio ${score.summary.compression_ratio}`);
+  assert.ok(Number(score.summary.compression_ratio_no_huffman) < Number(score.summary.compression_ratio));
+  const json = checkReport('deep-compression-lenet300', runs);
+  assert.equal(json.rows.find((r) => r.key === 'compression_ratio')!.measured, score.summary.compression_ratio);
+  assert.equal(json.rows.find((r) => r.key === 'weight_bits')!.measured, 6);
+});
+
+test('every other reproduction recipe plans and validates (quick and full) without training', () => {
+  for (const recipe of ['deep-compression-lenet5', 'dirvae-vs-gvae', 'keras-kd-example', 'hinton-mnist']) {
+    for (const quick of [true, false]) {
+      const plan = svc.planRecipe(recipe, { quick });
+      const last = plan.steps.at(-1)!;
+      assert.equal(last.label, 'report');
+      const cfg = last.config(plan.steps.map((_, i) => `id${i}`));
+      assert.equal(cfg.kind, 'report');
+      assert.equal(cfg.recipe, recipe);
+      assert.equal(cfg.quick, quick);
+      assert.deepEqual(last.after, plan.steps.slice(0, -1).map((_, i) => i));
+      const first = plan.steps[0].config([]);
+      assert.equal(first.trainLimit, quick ? 256 : undefined, `${recipe} quick=${quick}`);
+    }
+  }
+  const lenet5 = svc.planRecipe('deep-compression-lenet5', {});
+  assert.deepEqual(lenet5.steps[2].config(['a', 'b']).layerBits, { Conv1: 8, Conv2: 8, FC1: 5, logits: 5 });
+});
+
+test('a report run names a reproduction recipe and existing runs', () => {
+  assert.throws(() => svc.prepare({ kind: 'report', recipe: 'kd', stepRunIds: ['x'] }), /recipe: "kd" is not a reproduction recipe/);
+  assert.throws(() => svc.prepare({ kind: 'report', recipe: 'seed-kd', stepRunIds: ['zzzzzzzz'] }), /no run/);
+});
