@@ -112,8 +112,17 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     if (!art) throw new ValidationError(`${blame}run ${runId} (${run.kind}, ${run.status}) has no saved model`, field);
     const dir = join(this.dataDir, art.path, '..');
     if (!existsSync(join(dir, 'model.json'))) throw new ValidationError(`${blame}run ${runId}: saved model file ${art.path} is missing from the data folder`, field);
-    // Every file of the saved model is the one the job wrote (size and SHA-256), or the run is refused naming it.
-    const modelPrefix = art.path.slice(0, art.path.length - 'model.json'.length);
+    return dir;
+  }
+
+  /**
+   * Checks every file of a run's saved model against the size and SHA-256
+   * recorded when it was written. Done when a job is prepared (a damaged
+   * source would waste a run), not on every inference (the slider).
+   */
+  private verifyModelFiles(runId: string, dir: string, field: string): void {
+    const blame = `${field}: `;
+    const modelPrefix = relative(this.dataDir, dir).split(sep).join('/') + '/';
     for (const a of this.store.artifacts(runId).filter((x) => x.kind === 'model' && x.path.startsWith(modelPrefix))) {
       const file = join(this.dataDir, a.path);
       if (!existsSync(file)) throw new ValidationError(`${blame}run ${runId}: model file ${a.path} is missing from the data folder`, field);
@@ -122,7 +131,6 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
         throw new ValidationError(`${blame}run ${runId}: model file ${a.path} is damaged (its SHA-256 differs from the one recorded when it was written)`, field);
       }
     }
-    return dir;
   }
 
   /**
@@ -160,6 +168,7 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
       config = { ...config, [need.field]: id } as JobConfig;
       parents.push({ id, role: need.role });
       const dir = this.modelDir(id, 'model', need.field);
+      this.verifyModelFiles(id, dir, need.field);
       if (need.role === 'teacher') inputs.teacherModelDir = dir;
       if (need.role === 'baseline') inputs.baselineModelDir = dir;
       if (need.role === 'source') {
@@ -533,9 +542,10 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
   backfillSizeCards(ids?: string[]): Promise<void> {
     const todo = (ids ?? this.store.listRuns({ status: 'completed' }).map((r) => r.id)).filter((id) => {
       const r = this.store.getRun(id);
-      return r && r.status === 'completed' && leavesOf(r.kind) === 'classifier' && (!r.sizeCard || r.sizeCard.latencyB1Ms === null) && !this.backfilling.has(id);
+      return r && r.status === 'completed' && leavesOf(r.kind) === 'classifier' && (!r.sizeCard || r.sizeCard.latencyB1Ms === null) && !this.backfillTried.has(id);
     });
-    for (const id of todo) this.backfilling.add(id);
+    // Once per run and process: a run whose card or latency cannot be had is not retried on every reload.
+    for (const id of todo) this.backfillTried.add(id);
     this.backfillChain = this.backfillChain.then(async () => {
       if (!todo.length) return;
       const [{ refreshSizeCard }, { initBackend }] = await Promise.all([import('../compare/size-card.js'), import('../ml/engine/backend.js')]);
@@ -547,14 +557,12 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
           this.emitRun(id);
         } catch (e) {
           process.emitWarning(`size card of run ${id}: ${(e as Error).message}`);
-        } finally {
-          this.backfilling.delete(id);
         }
       }
     });
     return this.backfillChain;
   }
-  private backfilling = new Set<string>();
+  private backfillTried = new Set<string>();
   private backfillChain: Promise<void> = Promise.resolve();
 
   /** A run's probabilities for one test image at temperature T (inference in this process). */
