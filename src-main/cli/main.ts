@@ -16,6 +16,7 @@ import { registerServe } from './commands/serve.js';
 import { registerShow } from './commands/show.js';
 import { registerSoften } from './commands/soften.js';
 import { registerSummary } from './commands/summary.js';
+import { registerSweep } from './commands/sweep.js';
 import { CliContext } from './context.js';
 
 export function buildCli(): Command {
@@ -25,7 +26,7 @@ export function buildCli(): Command {
     .option('--json', 'print machine-readable JSON')
     .showHelpAfterError();
   const ctx = new CliContext(program);
-  for (const register of [registerRun, registerResume, registerLs, registerShow, registerSummary, registerSoften, registerServe, registerCompare, registerBundle, registerExportModel, registerImportModel, registerReproduce]) register(program, ctx);
+  for (const register of [registerRun, registerSweep, registerResume, registerLs, registerShow, registerSummary, registerSoften, registerServe, registerCompare, registerBundle, registerExportModel, registerImportModel, registerReproduce]) register(program, ctx);
   return program;
 }
 

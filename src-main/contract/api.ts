@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { JobConfigSchema, type JobEvent, type Provenance, type SizeCard, type Summary } from './jobs.js';
 import { RECIPE_IDS } from './recipes/index.js';
 import type { Comparison } from './analysis/comparison.js';
+import type { SweepView } from './analysis/sweep.js';
 export { AppError, ERROR_CODES, HTTP_STATUS, type ErrorBody, type ErrorCode } from './errors.js';
 
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
@@ -46,6 +47,16 @@ export interface Run {
   diskBytes?: number | null;
   /** What the run was computed with (version, commit, tfjs, kernel switches, machine); null for runs from before it was recorded. */
   provenance?: Provenance | null;
+  /** The sweep this run belongs to (its setting and seed index); null when it is not a sweep's run. */
+  sweep?: RunSweepLink | null;
+}
+
+export interface RunSweepLink {
+  id: string;
+  /** 0-based index of its setting in the sweep. */
+  setting: number;
+  /** k: its seed is the base seed + k. */
+  seedIndex: number;
 }
 
 export interface RunCheckpoint {
@@ -244,6 +255,8 @@ export const API_INPUTS = {
   compareSeries: CompareSeriesInput,
   exportComparison: CompareExportInput,
   exportModel: ExportModelInput,
+  getSweep: RunIdInput,
+  exportSweep: RunIdInput,
 } as const;
 
 export type ApiMethod = keyof typeof API_INPUTS;
@@ -282,6 +295,10 @@ export interface DistilleryApi {
   exportComparison(input: ApiInput<'exportComparison'>): Promise<{ name: string; mime: string; text: string }>;
   /** Writes the run's classifier as a tfjs or ONNX model, verified with that runtime, recorded as artifacts. */
   exportModel(input: ApiInput<'exportModel'>): Promise<ExportReport>;
+  /** A sweep's runs and each setting's mean, std, range and best/worst seed per final metric. */
+  getSweep(input: ApiInput<'getSweep'>): Promise<SweepView>;
+  /** The sweep table as CSV, one row per setting. */
+  exportSweep(input: ApiInput<'exportSweep'>): Promise<{ name: string; mime: string; text: string }>;
   /** Live updates; returns an unsubscribe function. */
   subscribe(listener: (event: ApiEvent) => void): () => void;
 }

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUN_STATUSES, type ArtifactRow, type LogRow, type MetricRow, type Run, type RunParent, type RunStatus } from '../contract/api.js';
+import { RUN_STATUSES, type ArtifactRow, type LogRow, type MetricRow, type Run, type RunParent, type RunStatus, type RunSweepLink } from '../contract/api.js';
 import type { CompareSeries, CompareXAxis, SizeCard } from '../contract/api.js';
 import { bucketize, downsample } from './downsample.js';
 import type { JobConfig, JobEvent, Summary } from '../contract/jobs.js';
@@ -55,6 +55,10 @@ interface RunRecord {
   checkpoint_bytes?: number | null;
   disk_bytes?: number | null;
   provenance?: string | null;
+  // Sweep membership (migration 0005).
+  sweep_id?: string | null;
+  sweep_setting?: number | null;
+  sweep_seed?: number | null;
 }
 
 const now = () => new Date().toISOString();
@@ -99,16 +103,16 @@ export class Store {
     return dead.length;
   }
 
-  createRun(input: { config: JobConfig; name?: string; parents?: RunParent[]; ownerPid?: number }): Run {
+  createRun(input: { config: JobConfig; name?: string; parents?: RunParent[]; ownerPid?: number; sweep?: RunSweepLink }): Run {
     const id = randomBytes(4).toString('hex');
     const c = input.config;
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO runs (id, kind, status, name, dataset, model, config, seed, owner_pid, created_at)
-           VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO runs (id, kind, status, name, dataset, model, config, seed, owner_pid, created_at, sweep_id, sweep_setting, sweep_seed)
+           VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(id, c.kind, input.name ?? null, c.dataset, c.model, JSON.stringify(c), c.seed, input.ownerPid ?? process.pid, now());
+        .run(id, c.kind, input.name ?? null, c.dataset, c.model, JSON.stringify(c), c.seed, input.ownerPid ?? process.pid, now(), input.sweep?.id ?? null, input.sweep?.setting ?? null, input.sweep?.seedIndex ?? null);
       const link = this.db.prepare(`INSERT INTO run_parents (run_id, parent_id, role) VALUES (?, ?, ?)`);
       for (const p of input.parents ?? []) link.run(id, p.id, p.role);
     })();
@@ -243,7 +247,37 @@ export class Store {
   }
 
   deleteRun(id: string): void {
-    this.db.prepare(`DELETE FROM runs WHERE id=?`).run(id);
+    this.db.transaction(() => {
+      // A deleted sweep's runs stay (they are runs of their own), no longer grouped.
+      this.db.prepare(`UPDATE runs SET sweep_id=NULL, sweep_setting=NULL, sweep_seed=NULL WHERE sweep_id=?`).run(id);
+      this.db.prepare(`DELETE FROM runs WHERE id=?`).run(id);
+    })();
+  }
+
+  /** A sweep's runs, by setting then seed. */
+  sweepMembers(sweepId: string): Run[] {
+    return (this.db.prepare(`SELECT * FROM runs WHERE sweep_id = ? ORDER BY sweep_setting, sweep_seed`).all(sweepId) as RunRecord[]).map((r) => this.toRun(r));
+  }
+
+  /**
+   * Makes a run that never got far start over under the same id (a sweep's
+   * run that had no checkpoint when the sweep was interrupted): its metrics,
+   * artifacts and results are deleted and it is queued again.
+   */
+  restartRun(runId: string, ownerPid = process.pid): void {
+    this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM metrics WHERE run_id=?`).run(runId);
+      this.db.prepare(`DELETE FROM artifacts WHERE run_id=?`).run(runId);
+      this.db
+        .prepare(`UPDATE runs SET status='queued', started_at=NULL, finished_at=NULL, error=NULL, summary='{}', owner_pid=?, checkpoint_epoch=NULL, checkpoint_path=NULL, checkpoint_bytes=NULL WHERE id=?`)
+        .run(ownerPid, runId);
+      this.db.prepare(`INSERT INTO logs (run_id, t, level, message) VALUES (?, ?, 'info', ?)`).run(runId, Date.now() / 1000, 'started again from the beginning (it had no checkpoint to resume from)');
+    })();
+  }
+
+  /** Marks a stopped run running again under this process, results kept (a sweep continuing after a crash). */
+  reopenRun(runId: string, ownerPid = process.pid): void {
+    this.db.prepare(`UPDATE runs SET status='running', finished_at=NULL, error=NULL, owner_pid=? WHERE id=?`).run(ownerPid, runId);
   }
 
   getSetting<T>(key: string, fallback: T): T {
@@ -328,6 +362,7 @@ export class Store {
       checkpoint: r.checkpoint_epoch != null ? { epoch: r.checkpoint_epoch, path: r.checkpoint_path ?? '', bytes: r.checkpoint_bytes ?? 0 } : null,
       diskBytes: r.disk_bytes ?? null,
       provenance: r.provenance ? JSON.parse(r.provenance) : null,
+      sweep: r.sweep_id ? { id: r.sweep_id, setting: r.sweep_setting ?? 0, seedIndex: r.sweep_seed ?? 0 } : null,
     };
   }
 

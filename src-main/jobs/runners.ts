@@ -31,6 +31,8 @@ export const JOB_RUNNERS: { [K in JobKind]: Runner<K> } = {
   import: runImportJob,
   // Reports are built by the service from the database (a job process never opens it).
   report: async (_msg, io) => io.emit({ type: 'failed', error: 'report runs are built by the service, not in a job process' }),
+  // A sweep is its member runs, queued by the service; it has no process of its own.
+  sweep: async (_msg, io) => io.emit({ type: 'failed', error: 'sweeps are run by the service, not in a job process' }),
 };
 
 /**

@@ -27,6 +27,8 @@ const handlers: Record<ApiMethod, Handler> = {
   compareSeries: (s, i) => s.compareSeries(i),
   exportComparison: (s, i) => s.exportComparison(i),
   exportModel: (s, i) => s.exportModel(i.id, { format: i.format, out: i.out }),
+  getSweep: (s, i) => s.getSweep(i.id),
+  exportSweep: (s, i) => s.exportSweep(i.id),
 };
 
 export function isApiMethod(name: string): name is ApiMethod {

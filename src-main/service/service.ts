@@ -29,6 +29,8 @@ import { listBuiltinDatasets, resolveDataset } from '../ml/data/datasets.js';
 import { readImportFiles } from '../ml/models/import-check.js';
 import { JobQueue } from './job-queue.js';
 import { checkAgainstSource } from './source-checks.js';
+import { SweepRunner, type PlannedSweep, type SweepConfig } from './sweeps.js';
+import { sweepCsv, type SweepView } from '../contract/analysis/sweep.js';
 
 export type { RunDetail };
 
@@ -62,6 +64,7 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
   private readonly queue: JobQueue;
   private pollTimer?: NodeJS.Timeout;
   private softenTool?: Promise<typeof import('./soften-cache.js')>;
+  readonly sweeps: SweepRunner;
 
   constructor(
     readonly dataDir: string,
@@ -76,6 +79,15 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     });
     this.runner.on('finished', (runId) => this.emitRun(runId));
     this.queue.on('started', (runId) => this.emitRun(runId));
+    this.sweeps = new SweepRunner({
+      store: this.store,
+      prepare: (c) => this.prepare(c),
+      hasCheckpoint: (id) => !!latestCheckpointFile(checkpointDir(runDir(this.dataDir, id))),
+      prepareResume: (id) => this.prepareResume(id),
+      enqueue: (id, config, inputs) => this.queue.enqueue(id, config, inputs),
+      cancel: (id) => this.cancel(id),
+      emitRun: (id) => this.emitRun(id),
+    });
   }
 
   /** Starts watching for runs written by other processes; hosts with live clients call this. */
@@ -218,8 +230,10 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     }
   }
 
-  /** Starts a job at once, outside the queue (the CLI's way: one job, in the foreground). */
+  /** Starts a job at once, outside the queue (the CLI's way: one job, in the foreground). A sweep's runs still queue. */
   startJob(input: unknown, name?: string): StartedJob {
+    const sweep = this.asSweep(input);
+    if (sweep) return this.sweeps.start(sweep, name);
     const { config, parents, ...inputs } = this.prepare(input);
     const run = this.store.createRun({ config, parents, name });
     this.emitRun(run.id);
@@ -231,11 +245,35 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
 
   /** Queues a job; it starts when the queue has a free slot (Settings.concurrency). */
   enqueueJob(input: unknown, name?: string): StartedJob {
+    const sweep = this.asSweep(input);
+    if (sweep) return this.sweeps.start(sweep, name);
     const { config, parents, ...inputs } = this.prepare(input);
     const run = this.store.createRun({ config, parents, name });
     this.emitRun(run.id);
     if (config.kind === 'report') return { run, finished: Promise.resolve(this.buildReport(run.id, config)) };
     return { run, finished: this.queue.enqueue(run.id, config, inputs) };
+  }
+
+  /** A sweep's config, expanded and every run of it validated; undefined for any other kind. */
+  private asSweep(input: unknown): PlannedSweep | undefined {
+    const config = parseJobConfig(input);
+    return config.kind === 'sweep' ? this.sweeps.plan(config) : undefined;
+  }
+
+  /** Plans a sweep naming fields as the caller's user typed them (the CLI's flags). */
+  planSweep(config: SweepConfig, label?: (field: string) => string): PlannedSweep {
+    return this.sweeps.plan(config, label);
+  }
+
+  /** A sweep's page: its runs and each setting's statistics over seeds. */
+  getSweep(idOrPrefix: string): SweepView {
+    return this.sweeps.view(this.resolveRunField('id', idOrPrefix));
+  }
+
+  /** The sweep table as CSV (one row per setting). */
+  exportSweep(idOrPrefix: string): { name: string; mime: string; text: string } {
+    const view = this.getSweep(idOrPrefix);
+    return { name: `sweep-${view.sweep.id}.csv`, mime: 'text/csv', text: sweepCsv(view) };
   }
 
   /**
@@ -245,7 +283,7 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
    * ConflictError for a queued, running or completed run, a ValidationError
    * for one with no checkpoint (or whose parent runs are gone).
    */
-  private prepareResume(idOrPrefix: string): { run: Run; config: JobConfig; inputs: JobInputs } {
+  prepareResume(idOrPrefix: string): { run: Run; config: JobConfig; inputs: JobInputs } {
     const id = this.resolveRunField('id', idOrPrefix);
     const run = this.store.getRun(id)!;
     if (run.status === 'queued' || run.status === 'running') throw new ConflictError(`id: run ${id} is ${run.status}; only a stopped run can be resumed`, 'id');
@@ -268,8 +306,10 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     return { run: this.store.getRun(id)!, config, inputs: { ...inputs, resume: true } };
   }
 
-  /** Resumes a stopped run at once, outside the queue (the CLI's way). */
+  /** Resumes a stopped run at once, outside the queue (the CLI's way); a sweep's runs go through the queue. */
   resumeJob(idOrPrefix: string): StartedJob {
+    const sweepId = this.sweepIdOf(idOrPrefix);
+    if (sweepId) return this.sweeps.resume(sweepId);
     const { run, config, inputs } = this.prepareResume(idOrPrefix);
     this.emitRun(run.id);
     const job = this.runner.start(run.id, config, inputs);
@@ -279,9 +319,16 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
 
   /** Resumes a stopped run through the queue (the app's way). */
   enqueueResume(idOrPrefix: string): StartedJob {
+    const sweepId = this.sweepIdOf(idOrPrefix);
+    if (sweepId) return this.sweeps.resume(sweepId);
     const { run, config, inputs } = this.prepareResume(idOrPrefix);
     this.emitRun(run.id);
     return { run, finished: this.queue.enqueue(run.id, config, inputs) };
+  }
+
+  private sweepIdOf(idOrPrefix: string): string | undefined {
+    const id = this.resolveRunField('id', idOrPrefix);
+    return this.store.getRun(id)!.kind === 'sweep' ? id : undefined;
   }
 
   /** Runs a job to its end; resolves with the final run record. */
@@ -414,6 +461,7 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
   /** Cancels a running job, or withdraws a queued one. */
   cancel(runId: string): boolean {
     const id = this.store.resolveRunId(runId);
+    if (this.store.getRun(id)!.kind === 'sweep') return this.sweeps.cancel(id);
     if (this.queue.withdraw(id)) {
       this.store.finishRun(id, 'cancelled');
       this.emitRun(id);

@@ -29,7 +29,8 @@ function printExtras(ctx: CliContext, runs: Run[]): void {
 export function registerRun(program: Command, ctx: CliContext): void {
   const run = program.command('run').description('run a job (train, distill, compress, VAEs, …) or a recipe of several');
 
-  for (const def of KIND_LIST) {
+  // Sweeps have their own command, `distillery sweep <kind>`.
+  for (const def of KIND_LIST.filter((k) => k.group !== 'sweep')) {
     const cmd = run.command(def.kind).description(def.help);
     const opts = addSchemaOptions(cmd, def.schema, def);
     cmd.action(async (o: Record<string, unknown>) => {

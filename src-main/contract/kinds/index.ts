@@ -15,6 +15,7 @@ import { quantize } from './quantize.js';
 import { report } from './report.js';
 import { score } from './score.js';
 import { sensitivity } from './sensitivity.js';
+import { sweep } from './sweep.js';
 import { train } from './train.js';
 import { vae } from './vae.js';
 
@@ -34,6 +35,7 @@ export const KINDS = {
   finetune,
   import: importModel,
   report,
+  sweep,
 } as const;
 
 export type JobKind = keyof typeof KINDS;
@@ -56,6 +58,7 @@ export const JobConfigSchema = z.discriminatedUnion('kind', [
   finetune.schema,
   importModel.schema,
   report.schema,
+  sweep.schema,
 ]);
 export type JobConfig = z.infer<typeof JobConfigSchema>;
 export type ConfigOf<K extends JobKind> = z.infer<(typeof KINDS)[K]['schema']>;

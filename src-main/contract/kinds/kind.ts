@@ -17,7 +17,7 @@ export interface RunNeed {
   optional?: boolean;
 }
 
-export type KindGroup = 'train' | 'latent' | 'compress' | 'report';
+export type KindGroup = 'train' | 'latent' | 'compress' | 'report' | 'sweep';
 
 export interface KindDef<K extends string = string, S extends z.ZodObject = z.ZodObject> {
   kind: K;
