@@ -76,7 +76,8 @@ export class JobRunner extends EventEmitter<JobRunnerEvents> {
         process.emitWarning(`could not write events of run ${runId}: ${(e as Error).message}`);
       }
     };
-    const timer = setInterval(write, WRITE_INTERVAL_MS);
+    // The job process keeps the host alive, not this timer.
+    const timer = setInterval(write, WRITE_INTERVAL_MS).unref();
 
     proc.onStderr((chunk) => {
       stderrTail = (stderrTail + chunk).slice(-4000);

@@ -107,7 +107,8 @@ export function registerSweep(program: Command, ctx: CliContext): void {
     cmd.addOption(new Option('--vary <name=spec>', 'a field to vary and its values (repeatable)').argParser(collect).makeOptionMandatory());
     cmd.addOption(new Option('--seeds <n>', 'runs per setting; seed k uses the base seed + k (default: 1)').argParser(numberArg('--seeds', true)));
     cmd.addOption(new Option('--samples <n>', 'random draws for uniform:/loguniform: specs').argParser(numberArg('--samples', true)));
-    const label = (field: string) => opts.flagOf(field)?.replace(/^--(no-)?/, '') ?? field;
+    const label = (field: string) => opts.flagOf(field) ?? field;
+    const bare = (field: string) => label(field).replace(/^--(no-)?/, '');
     cmd.action(async (o: Record<string, unknown>) => {
       await ctx.withService(async (svc) => {
         try {
@@ -117,7 +118,7 @@ export function registerSweep(program: Command, ctx: CliContext): void {
           if (!ctx.json) process.stderr.write(`sweep: ${plan.settings.length} setting(s) × ${config.seeds} seed(s) = ${plan.members.length} runs, ${svc.getSettings().concurrency} at a time\n`);
           const started = svc.sweeps.start(plan);
           if (!ctx.json) process.stderr.write(`sweep ${started.run.id}: every run validated and queued (distillery show ${started.run.id}; Ctrl-C cancels it)\n`);
-          reportSweep(ctx, await followSweep(ctx, svc, started.run.id, started.finished), label);
+          reportSweep(ctx, await followSweep(ctx, svc, started.run.id, started.finished), bare);
         } catch (e) {
           throw withFlagNames(e, (f) => (['vary', 'seeds', 'samples'].includes(f) ? `--${f}` : opts.flagOf(f)));
         }

@@ -49,6 +49,7 @@ export function parseVarySpec(spec: string, field = 'vary'): VarySpec {
   const type = prefix?.[1].toLowerCase();
   if (type === 'lin' || type === 'log') {
     const at = prefix![2].lastIndexOf(':');
+    if (at < 0) throw bad(`"${s}": a range needs its number of points (${type}:A..B:N, 2 to ${MAX_POINTS} points)`);
     const [from, to] = bounds(at < 0 ? '' : prefix![2].slice(0, at));
     const points = at < 0 ? NaN : num(prefix![2].slice(at + 1));
     if (!Number.isFinite(from) || !Number.isFinite(to)) throw bad(`"${s}": write a range as ${type}:A..B:N with numbers A and B`);
