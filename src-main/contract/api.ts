@@ -234,6 +234,8 @@ export const MAX_BUNDLE_BYTES = 512 * 1024 * 1024;
 export const ExportBundleInput = z.object({ ids: z.array(RunId).min(1, 'select at least one run').max(10000) }).strict();
 export const ImportBundleInput = z.object({ name: z.string().max(300).optional(), dataBase64: z.string().min(1, 'the file is empty').max(Math.ceil((MAX_BUNDLE_BYTES * 4) / 3) + 4, `a bundle here is at most ${MAX_BUNDLE_BYTES / 2 ** 20} MiB; use \`distillery import\` for larger ones`) }).strict();
 
+export const ExportSweepInput = z.object({ id: RunId, format: z.enum(['csv', 'html']).default('csv') }).strict();
+
 /** Method name → input schema. The transport adapters iterate this map. */
 export const API_INPUTS = {
   listRuns: ListRunsInput,
@@ -256,7 +258,7 @@ export const API_INPUTS = {
   exportComparison: CompareExportInput,
   exportModel: ExportModelInput,
   getSweep: RunIdInput,
-  exportSweep: RunIdInput,
+  exportSweep: ExportSweepInput,
 } as const;
 
 export type ApiMethod = keyof typeof API_INPUTS;
@@ -297,7 +299,7 @@ export interface DistilleryApi {
   exportModel(input: ApiInput<'exportModel'>): Promise<ExportReport>;
   /** A sweep's runs and each setting's mean, std, range and best/worst seed per final metric. */
   getSweep(input: ApiInput<'getSweep'>): Promise<SweepView>;
-  /** The sweep table as CSV, one row per setting. */
+  /** The sweep table as CSV (one row per setting), or the sweep as a self-contained HTML report. */
   exportSweep(input: ApiInput<'exportSweep'>): Promise<{ name: string; mime: string; text: string }>;
   /** Live updates; returns an unsubscribe function. */
   subscribe(listener: (event: ApiEvent) => void): () => void;

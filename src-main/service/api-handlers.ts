@@ -28,7 +28,7 @@ const handlers: Record<ApiMethod, Handler> = {
   exportComparison: (s, i) => s.exportComparison(i),
   exportModel: (s, i) => s.exportModel(i.id, { format: i.format, out: i.out }),
   getSweep: (s, i) => s.getSweep(i.id),
-  exportSweep: (s, i) => s.exportSweep(i.id),
+  exportSweep: (s, i) => s.exportSweep(i.id, i.format),
 };
 
 export function isApiMethod(name: string): name is ApiMethod {

@@ -12,6 +12,7 @@ import { EXPORT_FORMATS } from '../contract/api.js';
 import type { Comparison } from '../contract/analysis/comparison.js';
 import { compareRuns, comparisonCsv, comparisonReport } from '../compare/compare.js';
 import { renderHtmlReport } from '../report/html.js';
+import { sweepReport } from '../report/sweep.js';
 import { reproductionHtml } from '../report/reproduce.js';
 import { reproductionReport } from '../contract/analysis/reproduction.js';
 import type { z } from 'zod';
@@ -270,10 +271,11 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     return this.sweeps.view(this.resolveRunField('id', idOrPrefix));
   }
 
-  /** The sweep table as CSV (one row per setting). */
-  exportSweep(idOrPrefix: string): { name: string; mime: string; text: string } {
+  /** The sweep table as CSV (one row per setting), or the sweep as a self-contained HTML report. */
+  exportSweep(idOrPrefix: string, format: 'csv' | 'html' = 'csv'): { name: string; mime: string; text: string } {
     const view = this.getSweep(idOrPrefix);
-    return { name: `sweep-${view.sweep.id}.csv`, mime: 'text/csv', text: sweepCsv(view) };
+    if (format === 'csv') return { name: `sweep-${view.sweep.id}.csv`, mime: 'text/csv', text: sweepCsv(view) };
+    return { name: `sweep-${view.sweep.id}.html`, mime: 'text/html', text: renderHtmlReport(sweepReport(view, new Date().toISOString())) };
   }
 
   /**

@@ -18,6 +18,10 @@ import SizeCardPanel from './SizeCardPanel.svelte';
 import SoftenPanel from './SoftenPanel.svelte';
 import SpectrumPanel from './SpectrumPanel.svelte';
 import SummaryPanel from './SummaryPanel.svelte';
+import SweepCurvesPanel from '../sweep/SweepCurvesPanel.svelte';
+import SweepFieldPanel from '../sweep/SweepFieldPanel.svelte';
+import SweepParallelPanel from '../sweep/SweepParallelPanel.svelte';
+import SweepTablePanel from '../sweep/SweepTablePanel.svelte';
 
 export interface RunPanel {
   id: string;
@@ -29,12 +33,18 @@ export interface RunPanel {
 }
 
 const hasMetrics = (v: RunViewState) => v.metrics.some((m) => m.scope !== 'final');
+// A sweep has no job process of its own: its page is its runs' statistics.
+const isSweep = (v: RunViewState) => v.run?.kind === 'sweep';
 const hasFinal = (v: RunViewState, test: (name: string) => boolean) => v.metrics.some((m) => m.scope === 'final' && test(m.name));
 
 export const RUN_PANELS: RunPanel[] = [
   { id: 'report', component: ReportPanel, applies: (v) => v.run?.kind === 'report' && v.artifacts.some((a) => a.name === 'report.json'), wide: true },
-  { id: 'progress', component: ProgressPanel, applies: (v) => v.live || !!v.progress, wide: true },
-  { id: 'curves', component: CurvesPanel, applies: (v) => v.live || hasMetrics(v), wide: true },
+  { id: 'sweep-table', component: SweepTablePanel, applies: isSweep, wide: true },
+  { id: 'sweep-parallel', component: SweepParallelPanel, applies: isSweep, wide: true },
+  { id: 'sweep-field', component: SweepFieldPanel, applies: (v) => isSweep(v) && ((v.run?.config.vary as unknown[]) ?? []).length <= 2, wide: true },
+  { id: 'sweep-curves', component: SweepCurvesPanel, applies: isSweep, wide: true },
+  { id: 'progress', component: ProgressPanel, applies: (v) => !isSweep(v) && (v.live || !!v.progress), wide: true },
+  { id: 'curves', component: CurvesPanel, applies: (v) => !isSweep(v) && (v.live || hasMetrics(v)), wide: true },
   { id: 'layers', component: LayersPanel, applies: (v) => hasFinal(v, (n) => isPerLayerMetric(n) && !n.startsWith('sensitivity/')), wide: true },
   { id: 'sensitivity', component: SensitivityPanel, applies: (v) => hasFinal(v, (n) => n.startsWith('sensitivity/')), wide: true },
   { id: 'spectrum', component: SpectrumPanel, applies: (v) => hasFinal(v, (n) => n.startsWith('singular_value/')), wide: true },
