@@ -18,7 +18,7 @@ const TRAINER_SCHEMA = z.object(trainerFields);
 
 /** The trainer options of a config (or any object carrying some of them), with the schema's defaults. */
 export function resolveTrainer(o: Partial<TrainerOptions> | Record<string, unknown> = {}): Trainer {
-  const picked = Object.fromEntries(Object.keys(trainerFields).map((k) => [k, (o as Record<string, unknown>)[k]]));
+  const picked = Object.fromEntries(Object.keys(trainerFields).flatMap((k) => ((o as Record<string, unknown>)[k] === undefined ? [] : [[k, (o as Record<string, unknown>)[k]]])));
   return TRAINER_SCHEMA.parse(picked) as Trainer;
 }
 
