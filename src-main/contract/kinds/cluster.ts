@@ -21,5 +21,8 @@ export const cluster = defineKind({
     finetuneEpochs: z.number().int().min(0, 'must be 0 or more').max(100).meta({ title: 'Fine-tuning epochs', description: 'Centroid fine-tuning after clustering: the summed gradients of the weights sharing a value move that value; 0 = none.' }).default(1),
     ...sourceFields,
     ...trainerFields,
-  }).superRefine(checkTrainerFields),
+  }).superRefine((o, ctx) => {
+    checkTrainerFields(o, ctx);
+    if (o.maxNorm !== undefined) ctx.addIssue({ code: 'custom', path: ['maxNorm'], message: 'is not available with clustering (it would move single weights off their shared values)' });
+  }),
 });

@@ -264,3 +264,16 @@ test('every option on two threads: the same weights as one thread, and a resume 
   await assert.rejects(trainClassifier({ ...base(buildStudent(), false), trainer: { ...trainer, optimizer: 'adam', nesterov: false }, checkpoint: { resume: saved[0] } }), /made with sgd, this run uses adam/);
   await assert.rejects(trainClassifier({ ...base(buildStudent(), false), learningRate: 0.1, checkpoint: { resume: saved[1] } }), /trained at learning rate 0\.03\d*, this run's schedule gives 0\.0[67]\d* for that epoch/);
 });
+
+test("clustering's centroid SGD takes the trainer's momentum steps", async () => {
+  const { CentroidMomentum } = await import('../compress/cluster.js');
+  const c = Float32Array.from([1, -1]);
+  const opt = new CentroidMomentum(2, 0.1, 0.5);
+  opt.step(c, Float64Array.from([2, 4])); // v = (2, 4)
+  opt.step(c, Float64Array.from([2, 4])); // v = (3, 6)
+  close([...c], [1 - 0.2 - 0.3, -1 - 0.4 - 0.6]);
+  const n = Float32Array.from([0]);
+  const nes = new CentroidMomentum(1, 0.1, 0.5, true);
+  nes.step(n, Float64Array.from([2])); // v = 2, w −= 0.1·(2 + 0.5·2)
+  close([...n], [-0.3]);
+});
