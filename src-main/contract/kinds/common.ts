@@ -57,6 +57,19 @@ export const trainerFields = {
 
 export type TrainerOptions = z.output<z.ZodObject<typeof trainerFields>>;
 
+const TRAINER_DEFAULTS: Record<string, unknown> = z.object(trainerFields).parse({});
+
+/**
+ * A stored config with the trainer options' defaults filled in where it has
+ * none (runs recorded before these options, configs built in code), so that
+ * comparing it with a newer run's config shows no difference that is not one.
+ * Only for configs of kinds that take the options (`takesTrainer`).
+ */
+export function withTrainerDefaults<T>(config: T, takesTrainer: boolean): T {
+  if (!takesTrainer || config === null || typeof config !== 'object') return config;
+  return { ...TRAINER_DEFAULTS, ...(config as object) } as T;
+}
+
 /** Cross-field checks of the trainer fields, as a schema refinement (each problem names its field). */
 export function checkTrainerFields(o: Partial<TrainerOptions>, ctx: z.core.$RefinementCtx): void {
   if (o.nesterov && o.optimizer !== 'sgd') ctx.addIssue({ code: 'custom', path: ['nesterov'], message: 'needs optimizer sgd (Nesterov momentum is an SGD variant)' });
