@@ -17,18 +17,23 @@ interface Case {
 
 const DATA = { dataset: 'mnist', batchSize: 64, learningRate: 0.001, seed: 42 };
 const TRAIN = { ...DATA, epochs: 10 };
+/** The trainer options' defaults (Adam at a constant rate, nothing else), on every classifier-training kind. */
+const TRAINER = { optimizer: 'adam', momentum: 0.9, nesterov: false, lrSchedule: 'constant', lrStepGamma: 0.1, lrStepEpochs: 10, lrDecay: 0.998, weightDecay: 0, inputDropout: 0, jitter: 0 };
 
 // A sweep takes the flags of the kind it sweeps (`distillery sweep <kind>`, tested in sweep-cli.test.ts).
 const KIND_CASES: Record<Exclude<keyof typeof KINDS, 'sweep'>, Case> = {
   train: {
-    argv: ['--model', 'student', '--epochs', '3', '--batch-size', '32', '--learning-rate', '0.01', '--train-limit', '100', '--test-limit', '50', '--seed', '7', '--backend', 'cpu', '--no-data-parallel', '--dataset', 'fashion-mnist'],
-    form: { model: 'student', epochs: 3, batchSize: 32, learningRate: 0.01, trainLimit: 100, testLimit: 50, seed: 7, backend: 'cpu', dataParallel: false, dataset: 'fashion-mnist' },
-    expected: { kind: 'train', model: 'student', dataParallel: false, dataset: 'fashion-mnist', epochs: 3, batchSize: 32, learningRate: 0.01, trainLimit: 100, testLimit: 50, seed: 7, backend: 'cpu' },
+    argv: ['--model', 'student', '--epochs', '3', '--batch-size', '32', '--learning-rate', '0.01', '--train-limit', '100', '--test-limit', '50', '--seed', '7', '--backend', 'cpu', '--no-data-parallel', '--dataset', 'fashion-mnist',
+      '--optimizer', 'sgd', '--momentum', '0.95', '--nesterov', '--lr-schedule', 'exponential', '--lr-decay', '0.9', '--weight-decay', '0.0005', '--max-norm', '15', '--input-dropout', '0.2', '--jitter', '2'],
+    form: { model: 'student', epochs: 3, batchSize: 32, learningRate: 0.01, trainLimit: 100, testLimit: 50, seed: 7, backend: 'cpu', dataParallel: false, dataset: 'fashion-mnist',
+      optimizer: 'sgd', momentum: 0.95, nesterov: true, lrSchedule: 'exponential', lrDecay: 0.9, weightDecay: 0.0005, maxNorm: 15, inputDropout: 0.2, jitter: 2 },
+    expected: { kind: 'train', model: 'student', dataParallel: false, dataset: 'fashion-mnist', epochs: 3, batchSize: 32, learningRate: 0.01, trainLimit: 100, testLimit: 50, seed: 7, backend: 'cpu',
+      optimizer: 'sgd', momentum: 0.95, nesterov: true, lrSchedule: 'exponential', lrStepGamma: 0.1, lrStepEpochs: 10, lrDecay: 0.9, weightDecay: 0.0005, maxNorm: 15, inputDropout: 0.2, jitter: 2 },
   },
   distill: {
     argv: ['--teacher', 'abc123', '--temperature', '20', '--alpha', '0.9', '--model', 'lenet300'],
     form: { teacherRunId: 'abc123', temperature: 20, alpha: 0.9, model: 'lenet300' },
-    expected: { kind: 'distill', model: 'lenet300', teacherRunId: 'abc123', dataParallel: true, temperature: 20, alpha: 0.9, ...TRAIN },
+    expected: { kind: 'distill', model: 'lenet300', teacherRunId: 'abc123', dataParallel: true, temperature: 20, alpha: 0.9, ...TRAIN, ...TRAINER },
   },
   autoencoder: {
     argv: ['--model', 'dense', '--loss', 'mse', '--sharpen-temperature', '0.5'],
@@ -53,7 +58,7 @@ const KIND_CASES: Record<Exclude<keyof typeof KINDS, 'sweep'>, Case> = {
   prune: {
     argv: ['--source', 'ab12', '--method', 'structured', '--criterion', 'apoz', '--sparsity', '0.3', '--layer-sparsity', 'FC1=0.5,FC2=0.25', '--scope', 'global', '--layers', 'FC1,FC2', '--steps', '3', '--finetune-epochs', '0', '--validation-images', '100'],
     form: { sourceRunId: 'ab12', method: 'structured', criterion: 'apoz', sparsity: 0.3, layerSparsity: 'FC1=0.5, FC2=0.25', scope: 'global', layers: 'FC1, FC2', steps: 3, finetuneEpochs: 0, validationImages: 100 },
-    expected: { kind: 'prune', sourceRunId: 'ab12', method: 'structured', criterion: 'apoz', sparsity: 0.3, layerSparsity: { FC1: 0.5, FC2: 0.25 }, scope: 'global', layers: ['FC1', 'FC2'], steps: 3, finetuneEpochs: 0, validationImages: 100, ...DATA },
+    expected: { kind: 'prune', sourceRunId: 'ab12', method: 'structured', criterion: 'apoz', sparsity: 0.3, layerSparsity: { FC1: 0.5, FC2: 0.25 }, scope: 'global', layers: ['FC1', 'FC2'], steps: 3, finetuneEpochs: 0, validationImages: 100, ...DATA, ...TRAINER },
   },
   sensitivity: {
     argv: ['--source', 'ab12', '--layers', 'FC1', '--sparsities', '0,0.5,0.9'],
@@ -68,7 +73,7 @@ const KIND_CASES: Record<Exclude<keyof typeof KINDS, 'sweep'>, Case> = {
   cluster: {
     argv: ['--source', 'ab12', '--bits', '5', '--layer-bits', 'Conv1=8,Conv2=8', '--layers', 'Conv1,Conv2,FC1', '--finetune-epochs', '2'],
     form: { sourceRunId: 'ab12', bits: 5, layerBits: 'Conv1=8, Conv2=8', layers: 'Conv1, Conv2, FC1', finetuneEpochs: 2 },
-    expected: { kind: 'cluster', sourceRunId: 'ab12', bits: 5, layerBits: { Conv1: 8, Conv2: 8 }, layers: ['Conv1', 'Conv2', 'FC1'], finetuneEpochs: 2, ...DATA },
+    expected: { kind: 'cluster', sourceRunId: 'ab12', bits: 5, layerBits: { Conv1: 8, Conv2: 8 }, layers: ['Conv1', 'Conv2', 'FC1'], finetuneEpochs: 2, ...DATA, ...TRAINER },
   },
   report: {
     argv: ['--recipe', 'seed-kd', '--step-run-ids', 'ab12,cd34', '--quick'],
@@ -78,7 +83,7 @@ const KIND_CASES: Record<Exclude<keyof typeof KINDS, 'sweep'>, Case> = {
   factorize: {
     argv: ['--source', 'ab12', '--rank', '16', '--ranks', 'FC2=8', '--energy', '0.5', '--finetune-epochs', '2', '--layers', 'FC1,FC2'],
     form: { sourceRunId: 'ab12', rank: 16, ranks: 'FC2=8', energy: 0.5, finetuneEpochs: 2, layers: 'FC1,FC2' },
-    expected: { kind: 'factorize', sourceRunId: 'ab12', layers: ['FC1', 'FC2'], rank: 16, ranks: { FC2: 8 }, energy: 0.5, finetuneEpochs: 2, ...DATA },
+    expected: { kind: 'factorize', sourceRunId: 'ab12', layers: ['FC1', 'FC2'], rank: 16, ranks: { FC2: 8 }, energy: 0.5, finetuneEpochs: 2, ...DATA, ...TRAINER },
   },
   score: {
     argv: ['--source', 'ab12', '--baseline', 'cd34', '--convention', 'fp16'],
@@ -86,9 +91,9 @@ const KIND_CASES: Record<Exclude<keyof typeof KINDS, 'sweep'>, Case> = {
     expected: { kind: 'score', sourceRunId: 'ab12', baselineRunId: 'cd34', convention: 'fp16', ...DATA },
   },
   finetune: {
-    argv: ['--source', 'ab12', '--epochs', '4', '--train-limit', '640'],
-    form: { sourceRunId: 'ab12', epochs: 4, trainLimit: 640 },
-    expected: { kind: 'finetune', sourceRunId: 'ab12', epochs: 4, trainLimit: 640, ...DATA },
+    argv: ['--source', 'ab12', '--epochs', '4', '--train-limit', '640', '--optimizer', 'sgd', '--lr-schedule', 'step', '--lr-step-gamma', '0.5', '--lr-step-epochs', '2'],
+    form: { sourceRunId: 'ab12', epochs: 4, trainLimit: 640, optimizer: 'sgd', lrSchedule: 'step', lrStepGamma: 0.5, lrStepEpochs: 2 },
+    expected: { kind: 'finetune', sourceRunId: 'ab12', epochs: 4, trainLimit: 640, ...DATA, ...TRAINER, optimizer: 'sgd', lrSchedule: 'step', lrStepGamma: 0.5, lrStepEpochs: 2 },
   },
   import: {
     argv: ['--path', '/models/mine/model.json', '--test-limit', '500', '--seed', '3'],

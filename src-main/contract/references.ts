@@ -14,6 +14,19 @@ export interface PublishedNumber {
   verified?: boolean;
 }
 
+/**
+ * A training setting a paper states (or the code it ran with): the
+ * reproduction recipes train with these where our trainer can, and say
+ * where they differ. `verified: false`: not checked against the source's text.
+ */
+export interface PaperSetting {
+  key: string;
+  label: string;
+  value: number | string;
+  source: string;
+  verified?: boolean;
+}
+
 export interface Reference {
   id: string;
   /** Short citation, e.g. "Han, Mao, Dally 2016". */
@@ -25,6 +38,8 @@ export interface Reference {
   numbers: PublishedNumber[];
   /** Claims in words (what "holds" means for the report). */
   claims: string[];
+  /** How the paper trained, where the recipe follows it (trainer options). */
+  training?: PaperSetting[];
 }
 
 const SEED = 'Seed deck, KD results table (MNIST, 10 epochs, batch 64, T = 4, α = 0.5)';
@@ -32,6 +47,8 @@ const HINTON = 'Hinton, Vinyals, Dean 2015, "Distilling the Knowledge in a Neura
 const HAN16 = 'Han, Mao, Dally 2016, "Deep Compression", ICLR 2016, Tables 1–3';
 const HAN15 = 'Han, Pool, Tran, Dally 2015, "Learning both Weights and Connections for Efficient Neural Networks", NIPS 2015, Table 1';
 const DIRVAE = 'Joo, Lee, Park, Moon 2020, "Dirichlet Variational Autoencoder", Pattern Recognition 107:107514, arXiv:1901.02739';
+const HINTON12 = 'Hinton, Srivastava, Krizhevsky, Sutskever, Salakhutdinov 2012, "Improving neural networks by preventing co-adaptation of feature detectors", arXiv:1207.0580, Appendix A (MNIST), the regularization Hinton et al. 2015 cite for their teacher';
+const CAFFE_LENET = 'Caffe examples/mnist/lenet_solver.prototxt, the solver of the Caffe LeNet models Han et al. start from (the papers name Caffe but print no solver)';
 const KERAS = 'keras.io example "Knowledge Distillation" (K. Borup)';
 const KERAS_RUN = 'keras.io "Knowledge Distillation", a recorded Keras 3 run of the example';
 
@@ -65,6 +82,20 @@ export const REFERENCES = {
       { key: 'omit3_bias_errors_on_3s', label: '… of which on 3s', value: 14, unit: 'errors', source: HINTON },
     ],
     claims: ['The distilled student makes far fewer errors than the same student trained on hard labels, close to the teacher.'],
+    training: [
+      { key: 'jitter_pixels', label: 'Input jitter (teacher)', value: 2, source: HINTON },
+      { key: 'optimizer', label: 'Optimizer', value: 'sgd', source: HINTON12, verified: false },
+      { key: 'momentum_start', label: 'Momentum at the start', value: 0.5, source: HINTON12, verified: false },
+      { key: 'momentum_final', label: 'Momentum after the ramp', value: 0.99, source: HINTON12, verified: false },
+      { key: 'momentum_ramp_epochs', label: 'Epochs of the momentum ramp', value: 500, source: HINTON12, verified: false },
+      { key: 'learning_rate', label: 'Learning rate ε₀ (the step is ε·(1 − momentum)·gradient)', value: 10, source: HINTON12, verified: false },
+      { key: 'lr_decay_per_epoch', label: 'Learning-rate decay per epoch', value: 0.998, source: HINTON12, verified: false },
+      { key: 'epochs', label: 'Epochs', value: 3000, source: HINTON12, verified: false },
+      { key: 'batch_size', label: 'Mini-batch', value: 100, source: HINTON12, verified: false },
+      { key: 'max_norm', label: 'Max L2 norm of a unit\'s incoming weights', value: 15, source: HINTON12, verified: false },
+      { key: 'input_dropout', label: 'Input dropout', value: 0.2, source: HINTON12, verified: false },
+      { key: 'hidden_dropout', label: 'Hidden dropout', value: 0.5, source: HINTON12, verified: false },
+    ],
   },
   'deep-compression-lenet300': {
     id: 'deep-compression-lenet300',
@@ -89,6 +120,16 @@ export const REFERENCES = {
       { key: 'pruned_params', label: 'Pruning only: parameters kept', value: 22_000, unit: 'params', source: HAN15 },
     ],
     claims: ['Compression by about 40× without loss of accuracy (error within a few tenths of a point of the baseline).'],
+    training: [
+      { key: 'optimizer', label: 'Optimizer', value: 'sgd', source: CAFFE_LENET, verified: false },
+      { key: 'momentum', label: 'Momentum', value: 0.9, source: CAFFE_LENET, verified: false },
+      { key: 'weight_decay', label: 'Weight decay', value: 0.0005, source: CAFFE_LENET, verified: false },
+      { key: 'learning_rate', label: 'Base learning rate', value: 0.01, source: CAFFE_LENET, verified: false },
+      { key: 'lr_inv_gamma', label: '"inv" policy: lr = base·(1 + γ·iteration)^−power, γ', value: 0.0001, source: CAFFE_LENET, verified: false },
+      { key: 'lr_inv_power', label: '"inv" policy power', value: 0.75, source: CAFFE_LENET, verified: false },
+      { key: 'iterations', label: 'Training iterations', value: 10_000, source: CAFFE_LENET, verified: false },
+      { key: 'batch_size', label: 'Mini-batch', value: 64, source: CAFFE_LENET, verified: false },
+    ],
   },
   'deep-compression-lenet5': {
     id: 'deep-compression-lenet5',
@@ -113,6 +154,16 @@ export const REFERENCES = {
       { key: 'pruned_params', label: 'Pruning only: parameters kept', value: 36_000, unit: 'params', source: HAN15 },
     ],
     claims: ['Compression by about 39× without loss of accuracy (error within a few tenths of a point of the baseline).'],
+    training: [
+      { key: 'optimizer', label: 'Optimizer', value: 'sgd', source: CAFFE_LENET, verified: false },
+      { key: 'momentum', label: 'Momentum', value: 0.9, source: CAFFE_LENET, verified: false },
+      { key: 'weight_decay', label: 'Weight decay', value: 0.0005, source: CAFFE_LENET, verified: false },
+      { key: 'learning_rate', label: 'Base learning rate', value: 0.01, source: CAFFE_LENET, verified: false },
+      { key: 'lr_inv_gamma', label: '"inv" policy: lr = base·(1 + γ·iteration)^−power, γ', value: 0.0001, source: CAFFE_LENET, verified: false },
+      { key: 'lr_inv_power', label: '"inv" policy power', value: 0.75, source: CAFFE_LENET, verified: false },
+      { key: 'iterations', label: 'Training iterations', value: 10_000, source: CAFFE_LENET, verified: false },
+      { key: 'batch_size', label: 'Mini-batch', value: 64, source: CAFFE_LENET, verified: false },
+    ],
   },
   'dirvae-vs-gvae': {
     id: 'dirvae-vs-gvae',
@@ -157,4 +208,18 @@ export function published(ref: ReferenceId, key: string): PublishedNumber {
   const n = (REFERENCES[ref].numbers as readonly PublishedNumber[]).find((x) => x.key === key);
   if (!n) throw new Error(`references: ${ref} has no published number "${key}"`);
   return n;
+}
+
+/** A paper's training setting by reference and key (throws on a typo, like `published`). */
+export function paperSetting(ref: ReferenceId, key: string): PaperSetting {
+  const n = ((REFERENCES[ref] as Reference).training ?? []).find((x) => x.key === key);
+  if (!n) throw new Error(`references: ${ref} has no training setting "${key}"`);
+  return n;
+}
+
+/** A numeric training setting's value. */
+export function paperNumber(ref: ReferenceId, key: string): number {
+  const v = paperSetting(ref, key).value;
+  if (typeof v !== 'number') throw new Error(`references: ${ref} training setting "${key}" is not a number`);
+  return v;
 }

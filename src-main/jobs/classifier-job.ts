@@ -41,6 +41,8 @@ export async function runClassifierJob(msg: StartMessage & { config: TrainConfig
     batchSize: c.batchSize,
     learningRate: c.learningRate,
     seed: c.seed,
+    trainer: c,
+    log,
     teacher,
     shouldStop: io.isCancelled,
     checkpoint,

@@ -4,9 +4,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ClusterConfig, StartMessage } from '../contract/jobs.js';
 import { fromChain, isWeighted } from '../ml/compress/chain.js';
-import { CentroidAdam, centroidGradients, indexBits, kmeans1d, sharedWeights, type Clustering } from '../ml/compress/cluster.js';
+import { CentroidAdam, CentroidMomentum, centroidGradients, indexBits, kmeans1d, sharedWeights, type Clustering } from '../ml/compress/cluster.js';
 import { evaluate } from '../ml/train/classifier-trainer.js';
 import { batchOf } from '../ml/train/latent-trainer.js';
+import { augmentImage, augments, describeTrainer, isPlainTrainer, learningRateAt, resolveTrainer, type Augment } from '../ml/train/trainer-options.js';
+import type { Split } from '../ml/data/datasets.js';
 import { finish, setUp } from './compress-jobs.js';
 import { log, stepReporter, type JobIO } from './job-io.js';
 
@@ -81,8 +83,13 @@ async function finetuneCentroids(model: tf.LayersModel, shared: Shared[], ctx: A
   const clusteredNames = new Set([...kernelOf.values()].map((v) => v.name));
   const all = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const others = all.filter((v) => !clusteredNames.has(v.name));
-  const opt = tf.train.adam(c.learningRate);
-  const adams = new Map(shared.map((s) => [s, new CentroidAdam(s.centroids.length, c.learningRate)]));
+  const t = resolveTrainer(c);
+  if (!isPlainTrainer(t)) log(io, 'info', describeTrainer(t, c.learningRate));
+  // Adam (the default) or SGD with momentum, on the centroids and on the other weights alike.
+  const sgd = t.optimizer === 'sgd';
+  const opt = sgd ? tf.train.momentum(c.learningRate, t.momentum, t.nesterov) : tf.train.adam(c.learningRate);
+  const adams = new Map(shared.map((s) => [s, sgd ? new CentroidMomentum(s.centroids.length, c.learningRate, t.momentum, t.nesterov) : new CentroidAdam(s.centroids.length, c.learningRate)]));
+  const augment: Augment | null = augments(t) ? { seed: c.seed, jitter: t.jitter, inputDropout: t.inputDropout } : null;
   const report = stepReporter(io);
   const train = ctx.ds.train;
   const batches = Math.ceil(train.count / c.batchSize);
@@ -91,23 +98,37 @@ async function finetuneCentroids(model: tf.LayersModel, shared: Shared[], ctx: A
   log(io, 'info', `fine-tuning the shared values of ${shared.length} layer(s) for ${c.finetuneEpochs} epoch(s)`);
   for (let epoch = 1; epoch <= c.finetuneEpochs; epoch++) {
     const order = permutation(train.count, c.seed + epoch);
+    if (t.lrSchedule !== 'constant') {
+      const lr = learningRateAt(c.learningRate, t, epoch, c.finetuneEpochs);
+      for (const a of adams.values()) a.setLearningRate(lr);
+      setOptimizerRate(opt, lr);
+    }
     let lossSum = 0;
     for (let b = 0; b < batches; b++) {
       if (io.isCancelled()) return true;
       const idx = order.subarray(b * c.batchSize, Math.min(train.count, (b + 1) * c.batchSize));
       const { loss, grads } = tf.tidy(() => {
-        const x = batchOf(train, idx, ctx.chain.inputShape);
+        const x = augment ? augmentedBatch(train, idx, ctx.chain.inputShape, augment, epoch) : batchOf(train, idx, ctx.chain.inputShape);
         const y = tf.oneHot(tf.tensor1d(Array.from(idx, (i) => train.labels[i]), 'int32'), 10);
         const r = tf.variableGrads(() => tf.mean(tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar, all);
         return { loss: r.value, grads: r.grads };
       });
       for (const [s, v] of kernelOf) {
         const g = grads[v.name].dataSync();
+        // Weight decay: d/dw of decay/2·w² is decay·w for each weight; summed per centroid like the loss's gradient.
+        if (t.weightDecay > 0) {
+          const w = sharedWeights(s);
+          for (let i = 0; i < g.length; i++) g[i] += t.weightDecay * w[i];
+        }
         adams.get(s)!.step(s.centroids, centroidGradients(g, s.index, s.centroids.length));
         const w = sharedWeights(s);
         tf.tidy(() => v.assign(tf.tensor(w, s.shape)));
       }
-      if (others.length) opt.applyGradients(others.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+      if (others.length) {
+        const decayed = t.weightDecay > 0 ? others.map((v) => tf.tidy(() => tf.add(grads[v.name], tf.mul(v, t.weightDecay)))) : null;
+        opt.applyGradients(others.map((v, i) => ({ name: v.name, tensor: decayed ? decayed[i] : grads[v.name] })));
+        tf.dispose(decayed ?? []);
+      }
       const lossValue = (await loss.data())[0];
       tf.dispose([loss, ...Object.values(grads)]);
       lossSum += lossValue;
@@ -121,4 +142,24 @@ async function finetuneCentroids(model: tf.LayersModel, shared: Shared[], ctx: A
   }
   opt.dispose();
   return false;
+}
+
+/** A training batch with each image augmented (jitter, input dropout) as the classifier trainer does. */
+function augmentedBatch(split: Split, indices: Uint32Array, shape: number[], a: Augment, epoch: number): tf.Tensor {
+  const size = split.rows * split.cols;
+  const buf = new Float32Array(indices.length * size);
+  const tmp = new Float32Array(size);
+  for (let i = 0; i < indices.length; i++) {
+    const img = buf.subarray(i * size, (i + 1) * size);
+    img.set(split.pixels.subarray(indices[i] * size, (indices[i] + 1) * size));
+    augmentImage(img, split.rows, split.cols, a, epoch, indices[i], tmp);
+  }
+  return tf.tensor(buf, [indices.length, ...shape]);
+}
+
+/** Sets a tfjs optimizer's step size: SGD/momentum have a setter, Adam reads its field at each step. */
+function setOptimizerRate(opt: tf.Optimizer, lr: number): void {
+  const o = opt as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (o.setLearningRate) o.setLearningRate(lr);
+  else o.learningRate = lr;
 }

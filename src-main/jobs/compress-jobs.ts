@@ -19,6 +19,7 @@ import { checkpointing, haltHook, type Checkpointing } from './checkpoints.js';
 import { log, saveArtifact, stepReporter, type JobIO } from './job-io.js';
 import { prepareJob, saveModelArtifacts } from './job-setup.js';
 import { leaveWebgpu, runOn } from '../ml/engine/host.js';
+import type { TrainerOptions } from '../contract/kinds/common.js';
 
 /**
  * What a compressed model carries besides its weights: the bit width and
@@ -76,6 +77,8 @@ async function finetune(model: tf.LayersModel, chain: Chain, ctx: Context, epoch
     return await runOn(ctx.device, () => trainClassifier({
       dataParallel,
       model, train: ctx.ds.train, test: ctx.ds.test, epochs, batchSize: ctx.c.batchSize, learningRate: ctx.c.learningRate, seed: ctx.c.seed,
+      trainer: ctx.c as Partial<TrainerOptions>, // quantize, score and sensitivity have none: the defaults
+      log: (level, message) => log(io, level, message),
       shouldStop: io.isCancelled,
       checkpoint,
       afterStep: () => tf.tidy(() => masks.forEach(({ v, m }) => v.assign(tf.mul(v, m)))),

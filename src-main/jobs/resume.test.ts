@@ -148,6 +148,14 @@ test('compression fine-tuning (finetune of a pruned model, one-step prune) resum
   svc.close();
 });
 
+test('a student trained with SGD (Nesterov), an exponential schedule, weight decay, max-norm, input dropout and jitter resumes to the uninterrupted run\'s weights', async () => {
+  const svc = newService();
+  const trainer = { optimizer: 'sgd', nesterov: true, momentum: 0.9, lrSchedule: 'exponential', lrDecay: 0.5, weightDecay: 1e-4, maxNorm: 2, inputDropout: 0.2, jitter: 2 };
+  const { run } = await killResumeCompare(svc, { kind: 'train', model: 'student', epochs: 3, batchSize: 64, learningRate: 0.05, trainLimit: 256, testLimit: 100, seed: 5, ...trainer }, 4);
+  assert.ok(svc.store.logs(run.id).some((l) => /trainer: SGD, momentum 0\.9 \(Nesterov\), lr 0\.05, × 0\.5 per epoch, weight decay 0\.0001, max-norm 2, input dropout 0\.2, jitter ±2 px/.test(l.message)), 'the log says how it trains');
+  svc.close();
+});
+
 test('resume is refused for a completed run, a run without a checkpoint, and a running run', async () => {
   const svc = newService();
   const code = (fn: () => unknown) => {

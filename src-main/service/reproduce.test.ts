@@ -104,6 +104,23 @@ test('every other reproduction recipe plans and validates (quick and full) witho
   }
   const lenet5 = svc.planRecipe('deep-compression-lenet5', {});
   assert.deepEqual(lenet5.steps[2].config(['a', 'b']).layerBits, { Conv1: 8, Conv2: 8, FC1: 5, logits: 5 });
+  // The papers' trainer options (contract/references.ts, `training`), in quick mode too.
+  for (const quick of [false, true]) {
+    const hinton = svc.planRecipe('hinton-mnist', { quick }).steps.slice(0, 3).map((st) => st.config(['t']));
+    assert.deepEqual(
+      { ...hinton[0], trainLimit: undefined, testLimit: undefined },
+      { kind: 'train', model: 'hinton-teacher', dataset: 'mnist', seed: 42, epochs: quick ? 1 : 20, trainLimit: undefined, testLimit: undefined, batchSize: 100, optimizer: 'sgd', momentum: 0.9, learningRate: 0.1, lrSchedule: 'exponential', lrDecay: 0.9, maxNorm: 15, inputDropout: 0.2, jitter: 2 },
+    );
+    for (const student of hinton.slice(1)) {
+      assert.equal(student.optimizer, 'sgd');
+      assert.equal(student.maxNorm ?? student.inputDropout ?? student.jitter, undefined, 'the students train without regularization');
+    }
+    const dc = svc.planRecipe('deep-compression-lenet300', { quick }).steps.slice(0, 4).map((st) => st.config(['a', 'b', 'c']));
+    // Caffe's LeNet solver; "inv" (1 + 1e-4·9·938)^−0.75 = 0.6319 at the start of epoch 10 = 0.9503^9.
+    assert.deepEqual([dc[0].optimizer, dc[0].momentum, dc[0].weightDecay, dc[0].learningRate, dc[0].lrSchedule, dc[0].lrDecay], ['sgd', 0.9, 0.0005, 0.01, 'exponential', 0.9503]);
+    for (const st of dc.slice(1, 3)) assert.deepEqual([st.kind, st.optimizer, st.weightDecay, st.learningRate, st.lrSchedule], [st.kind, 'sgd', 0.0005, 0.01, undefined]);
+    assert.equal(dc[3].optimizer, undefined, 'score trains nothing');
+  }
 });
 
 test('a report run names a reproduction recipe and existing runs', () => {

@@ -40,3 +40,12 @@ test('type matters: 1 and "1" differ, null and missing differ; one run has no di
   assert.deepEqual(configDiff([{ a: 1, b: [1, 2] }]), []);
   assert.deepEqual(configDiff([]), []);
 });
+
+test('a run recorded before the trainer options compares as having their defaults', () => {
+  const old = { kind: 'train', model: 'student', epochs: 5 };
+  const parsed = { kind: 'train', model: 'student', epochs: 5, optimizer: 'adam', momentum: 0.9, nesterov: false, lrSchedule: 'constant', lrStepGamma: 0.1, lrStepEpochs: 10, lrDecay: 0.998, weightDecay: 0, inputDropout: 0, jitter: 0 };
+  assert.deepEqual(configDiff([old, parsed]), []);
+  assert.deepEqual(configDiff([old, { ...parsed, optimizer: 'sgd' }]).map((r) => [r.key, r.values]), [['optimizer', ['adam', 'sgd']]]);
+  // Kinds without trainer options are left as they are.
+  assert.deepEqual(configDiff([{ kind: 'vae', epochs: 5 }, { kind: 'vae', epochs: 5 }], { all: true }).map((r) => r.key), ['epochs', 'kind']);
+});

@@ -3,6 +3,14 @@
 // they are flattened to dot paths ("layerSparsity.FC1", "sparsities.2")
 // whose leaf values can be compared side by side.
 
+import { withTrainerDefaults } from '../kinds/common.js';
+import { isJobKind, KINDS } from '../kinds/index.js';
+
+const takesTrainer = (c: unknown): boolean => {
+  const kind = (c as { kind?: unknown } | null)?.kind;
+  return typeof kind === 'string' && isJobKind(kind) && 'optimizer' in KINDS[kind].schema.shape;
+};
+
 export type Leaf = string | number | boolean | null;
 
 /**
@@ -33,7 +41,9 @@ export interface ConfigDiffRow {
 
 /** Keys (sorted) whose values differ between the configs, or every key with `all`. */
 export function configDiff(configs: readonly unknown[], opts: { all?: boolean } = {}): ConfigDiffRow[] {
-  const flat = configs.map((c) => flattenConfig(c));
+  // A run recorded before the trainer options trained with their defaults: beside a run that has them, compare it as such.
+  const anyTrainer = configs.some((c) => c !== null && typeof c === 'object' && 'optimizer' in c);
+  const flat = configs.map((c) => flattenConfig(withTrainerDefaults(c, anyTrainer && takesTrainer(c))));
   const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort();
   const rows: ConfigDiffRow[] = [];
   for (const key of keys) {

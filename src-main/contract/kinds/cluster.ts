@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { layerList, sourceFields } from './common.js';
+import { checkTrainerFields, layerList, sourceFields, trainerFields } from './common.js';
 import { defineKind } from './kind.js';
 
 const bits = z.number().int('must be an integer').min(1, 'must be from 1 to 8').max(8, 'must be from 1 to 8');
@@ -20,5 +20,9 @@ export const cluster = defineKind({
     layers: layerList.meta({ title: 'Layers', description: 'Layers to cluster (default: every Dense/Conv2D).', advanced: true }).optional(),
     finetuneEpochs: z.number().int().min(0, 'must be 0 or more').max(100).meta({ title: 'Fine-tuning epochs', description: 'Centroid fine-tuning after clustering: the summed gradients of the weights sharing a value move that value; 0 = none.' }).default(1),
     ...sourceFields,
+    ...trainerFields,
+  }).superRefine((o, ctx) => {
+    checkTrainerFields(o, ctx);
+    if (o.maxNorm !== undefined) ctx.addIssue({ code: 'custom', path: ['maxNorm'], message: 'is not available with clustering (it would move single weights off their shared values)' });
   }),
 });

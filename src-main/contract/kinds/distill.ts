@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dataParallel, distillFields, trainingFields } from './common.js';
+import { checkTrainerFields, dataParallel, distillFields, trainerFields, trainingFields } from './common.js';
 import { defineKind } from './kind.js';
 import { classifierModel } from './train.js';
 
@@ -18,5 +18,6 @@ export const distill = defineKind({
     dataParallel,
     ...distillFields,
     ...trainingFields,
-  }),
+    ...trainerFields,
+  }).superRefine(checkTrainerFields),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { layerList, sourceFields } from './common.js';
+import { checkTrainerFields, layerList, sourceFields, trainerFields } from './common.js';
 import { defineKind } from './kind.js';
 
 export const factorize = defineKind({
@@ -19,5 +19,6 @@ export const factorize = defineKind({
     energy: z.number().gt(0, 'must be in (0, 1]').max(1, 'must be in (0, 1]').meta({ title: 'Kept energy', description: 'Without a rank: the smallest rank keeping this share of Σσ².' }).default(0.9),
     finetuneEpochs: z.number().int().min(0).max(100).meta({ title: 'Fine-tuning epochs', description: 'After factorizing; 0 = none.' }).default(0),
     ...sourceFields,
-  }),
+    ...trainerFields,
+  }).superRefine(checkTrainerFields),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { sourceFields } from './common.js';
+import { checkTrainerFields, sourceFields, trainerFields } from './common.js';
 import { defineKind } from './kind.js';
 
 export const finetune = defineKind({
@@ -14,5 +14,6 @@ export const finetune = defineKind({
     kind: z.literal('finetune'),
     epochs: z.number().int().min(1, 'must be at least 1').max(1000).meta({ title: 'Epochs', description: 'Fine-tuning epochs.' }).default(1),
     ...sourceFields,
-  }),
+    ...trainerFields,
+  }).superRefine(checkTrainerFields),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { layerList, sourceFields, sparsity } from './common.js';
+import { checkTrainerFields, layerList, sourceFields, sparsity, trainerFields } from './common.js';
 import { defineKind } from './kind.js';
 
 const SOURCE = { field: 'sourceRunId', role: 'source', leaves: 'classifier' } as const;
@@ -24,5 +24,6 @@ export const prune = defineKind({
     finetuneEpochs: z.number().int().min(0, 'must be 0 or more').max(100).meta({ title: 'Fine-tuning epochs', description: 'After each step; 0 = none.' }).default(1),
     validationImages: z.number().int().min(1).max(10000).meta({ title: 'Validation images', description: 'Training images used to rank units by activation or APoZ.', advanced: true }).default(500),
     ...sourceFields,
-  }),
+    ...trainerFields,
+  }).superRefine(checkTrainerFields),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dataParallel, trainingFields } from './common.js';
+import { checkTrainerFields, dataParallel, trainerFields, trainingFields } from './common.js';
 import { defineKind } from './kind.js';
 
 export const CLASSIFIER_MODEL_NAMES = ['teacher', 'student', 'lenet300', 'lenet5', 'hinton-teacher', 'hinton-student', 'keras-teacher', 'keras-student'] as const;
@@ -17,5 +17,6 @@ export const train = defineKind({
     model: classifierModel.meta({ title: 'Model', description: "teacher (CNN), student (MLP), lenet300 / lenet5 (Han et al.), hinton-teacher / hinton-student (Hinton et al. 2015), keras-teacher / keras-student (keras.io KD example)." }),
     dataParallel,
     ...trainingFields,
-  }),
+    ...trainerFields,
+  }).superRefine(checkTrainerFields),
 });

@@ -105,13 +105,16 @@ export class CentroidAdam {
   private t = 0;
   constructor(
     k: number,
-    private readonly lr: number,
+    private lr: number,
     private readonly beta1 = 0.9,
     private readonly beta2 = 0.999,
     private readonly eps = 1e-7,
   ) {
     this.m = new Float64Array(k);
     this.v = new Float64Array(k);
+  }
+  setLearningRate(lr: number): void {
+    this.lr = lr;
   }
   step(centroids: Float32Array, grad: Float64Array): void {
     this.t++;
@@ -121,6 +124,28 @@ export class CentroidAdam {
       this.m[j] = this.beta1 * this.m[j] + (1 - this.beta1) * grad[j];
       this.v[j] = this.beta2 * this.v[j] + (1 - this.beta2) * grad[j] * grad[j];
       centroids[j] -= (this.lr * (this.m[j] / b1)) / (Math.sqrt(this.v[j] / b2) + this.eps);
+    }
+  }
+}
+
+/** SGD with momentum on a centroid vector, the same update as the trainer's FlatSgd (v ← m·v + g; w ← w − lr·v, or Nesterov). */
+export class CentroidMomentum {
+  private v: Float64Array;
+  constructor(
+    k: number,
+    private lr: number,
+    private readonly momentum: number,
+    private readonly nesterov = false,
+  ) {
+    this.v = new Float64Array(k);
+  }
+  setLearningRate(lr: number): void {
+    this.lr = lr;
+  }
+  step(centroids: Float32Array, grad: Float64Array): void {
+    for (let j = 0; j < centroids.length; j++) {
+      this.v[j] = this.momentum * this.v[j] + grad[j];
+      centroids[j] -= this.lr * (this.nesterov ? grad[j] + this.momentum * this.v[j] : this.v[j]);
     }
   }
 }

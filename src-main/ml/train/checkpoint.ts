@@ -1,7 +1,8 @@
 // End-of-epoch checkpoints of a classifier training run: everything that
 // decides the rest of the run, so a resumed run trains exactly as one that
-// was never stopped (same backend, same seed): all model weights, Adam's
-// moments and step products, the shuffle generator's state and the current
+// was never stopped (same backend, same seed): all model weights, the
+// optimizer's state (Adam's moments and step products, or SGD's velocity),
+// the learning-rate schedule's position, the shuffle generator's state and the current
 // data order, the seeded Math.random state of this thread and of the
 // data-parallel worker thread (dropout masks).
 //
@@ -15,6 +16,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FlatAdamMoments } from './flat-adam.js';
+import type { FlatSgdState } from './flat-sgd.js';
 
 export interface TrainCheckpoint {
   /** Epochs completed. */
@@ -33,7 +35,15 @@ export interface TrainCheckpoint {
   order: Uint32Array;
   /** Every weight of the model (trainable or not), in model.weights order. */
   weights: { name: string; shape: number[]; values: Float32Array }[];
-  adam: FlatAdamMoments;
+  /** Adam's state (runs with the adam optimizer: every checkpoint before the sgd option). */
+  adam?: FlatAdamMoments;
+  /** SGD's velocity (runs with the sgd optimizer). */
+  sgd?: FlatSgdState;
+  /**
+   * Where the learning-rate schedule stands: the epoch just trained and the
+   * rate it trained at (absent in checkpoints from before schedules: constant).
+   */
+  schedule?: { epoch: number; learningRate: number };
   /** Test accuracy and loss after this epoch. */
   lastTest: { accuracy: number; loss: number } | null;
 }
@@ -46,10 +56,11 @@ interface ArrayRef {
   length: number;
 }
 
-type Header = Omit<TrainCheckpoint, 'order' | 'weights' | 'adam'> & {
+type Header = Omit<TrainCheckpoint, 'order' | 'weights' | 'adam' | 'sgd'> & {
   order: ArrayRef;
   weights: { name: string; shape: number[]; values: ArrayRef }[];
-  adam: { m: ArrayRef; v: ArrayRef; accBeta1: number; accBeta2: number };
+  adam?: { m: ArrayRef; v: ArrayRef; accBeta1: number; accBeta2: number };
+  sgd?: { velocity: ArrayRef };
 };
 
 export function checkpointFileName(epoch: number): string {
@@ -66,11 +77,13 @@ export function encodeCheckpoint(c: TrainCheckpoint): Buffer {
     offset += a.byteLength;
     return r;
   };
+  const { adam, sgd, ...rest } = c;
   const header: Header = {
-    ...c,
+    ...rest,
     order: ref(c.order),
     weights: c.weights.map((w) => ({ name: w.name, shape: w.shape, values: ref(w.values) })),
-    adam: { m: ref(c.adam.m), v: ref(c.adam.v), accBeta1: c.adam.accBeta1, accBeta2: c.adam.accBeta2 },
+    ...(adam ? { adam: { m: ref(adam.m), v: ref(adam.v), accBeta1: adam.accBeta1, accBeta2: adam.accBeta2 } } : {}),
+    ...(sgd ? { sgd: { velocity: ref(sgd.velocity) } } : {}),
   };
   let json = Buffer.from(JSON.stringify(header));
   // Pad the header so the arrays start 4-byte aligned.
@@ -92,11 +105,13 @@ export function decodeCheckpoint(buf: Buffer, name = 'checkpoint'): TrainCheckpo
     return new Float32Array(buf.buffer.slice(buf.byteOffset + base + r.offset, buf.byteOffset + base + r.offset + r.length * 4));
   };
   const u32 = (r: ArrayRef) => new Uint32Array(f32(r).buffer);
+  const { adam, sgd, ...rest } = h;
   return {
-    ...h,
+    ...rest,
     order: u32(h.order),
     weights: h.weights.map((w) => ({ name: w.name, shape: w.shape, values: f32(w.values) })),
-    adam: { m: f32(h.adam.m), v: f32(h.adam.v), accBeta1: h.adam.accBeta1, accBeta2: h.adam.accBeta2 },
+    ...(adam ? { adam: { m: f32(adam.m), v: f32(adam.v), accBeta1: adam.accBeta1, accBeta2: adam.accBeta2 } } : {}),
+    ...(sgd ? { sgd: { velocity: f32(sgd.velocity) } } : {}),
   };
 }
 

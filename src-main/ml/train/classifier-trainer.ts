@@ -10,8 +10,12 @@ import { globalRandomState, mulberry32, setGlobalRandomState, shuffle } from './
 import type { TrainCheckpoint } from './checkpoint.js';
 import { flatSize, GradientWorker, readFlat, shareSplit, writeFlat, type ParallelInit } from './data-parallel.js';
 import { FlatAdam } from './flat-adam.js';
+import { FlatSgd } from './flat-sgd.js';
 import { trainClassifierOnDevice } from './gpu-train.js';
+import { augmentImage, augments, describeTrainer, isPlainTrainer, kernelSegments, learningRateAt, maxNormProject, resolveTrainer, type Augment, type Trainer } from './trainer-options.js';
 import type { TrainingData } from './types.js';
+import { hostBackend, runOn } from '../engine/host.js';
+import type { TrainerOptions } from '../../contract/kinds/common.js';
 
 export const NUM_CLASSES = 10;
 
@@ -50,6 +54,10 @@ export interface TrainOptions extends TrainingData {
   afterStep?: () => void;
   /** Split each batch with a worker thread on a second core (see data-parallel.ts). */
   dataParallel?: boolean;
+  /** Optimizer, learning-rate schedule, regularization and augmentation (trainer-options.ts); absent = Adam at a constant rate. */
+  trainer?: Partial<TrainerOptions>;
+  /** The job's log, for what the trainer decides (e.g. a fallback and why). */
+  log?: (level: 'info' | 'warn', message: string) => void;
   /** End-of-epoch checkpoints (checkpoint.ts): `save` gets each epoch's state, `resume` continues from one. */
   checkpoint?: {
     save?: (c: TrainCheckpoint) => void | Promise<void>;
@@ -88,23 +96,29 @@ export class BatchFiller {
   readonly x: Float32Array;
   readonly y: Float32Array;
   readonly t: Float32Array | null;
+  private readonly tmp: Float32Array | null;
   constructor(
     private readonly split: Split,
     private readonly batchSize: number,
     /** Teacher logits per training example (NUM_CLASSES each), computed once before training. */
     private readonly teacherLogits: Float32Array | null = null,
+    /** Training-time augmentation of each image (jitter, input dropout); none for evaluation. */
+    private readonly augment: Augment | null = null,
   ) {
     this.x = new Float32Array(batchSize * split.rows * split.cols);
     this.y = new Float32Array(batchSize * NUM_CLASSES);
     this.t = teacherLogits ? new Float32Array(batchSize * NUM_CLASSES) : null;
+    this.tmp = augment ? new Float32Array(split.rows * split.cols) : null;
   }
 
-  fill(order: Uint32Array, from: number, n: number): void {
+  /** Copies examples order[from..from+n) in; `epoch` seeds their augmentation (with the image index). */
+  fill(order: Uint32Array, from: number, n: number, epoch = 0): void {
     const size = this.split.rows * this.split.cols;
     this.y.fill(0, 0, n * NUM_CLASSES);
     for (let i = 0; i < n; i++) {
       const idx = order[from + i];
       this.x.set(this.split.pixels.subarray(idx * size, (idx + 1) * size), i * size);
+      if (this.augment) augmentImage(this.x.subarray(i * size, (i + 1) * size), this.split.rows, this.split.cols, this.augment, epoch, idx, this.tmp!);
       this.y[i * NUM_CLASSES + this.split.labels[idx]] = 1;
       if (this.t) this.t.set(this.teacherLogits!.subarray(idx * NUM_CLASSES, (idx + 1) * NUM_CLASSES), i * NUM_CLASSES);
     }
@@ -178,8 +192,20 @@ export function restoreWeights(model: tf.LayersModel, c: TrainCheckpoint): void 
 }
 
 export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
-  // webgpu: data resident on the device, losses read every few steps (gpu-train.ts).
-  if (tf.getBackend() === 'webgpu') return trainClassifierOnDevice(o);
+  const t = resolveTrainer(o.trainer ?? {});
+  if (tf.getBackend() === 'webgpu') {
+    // webgpu: data resident on the device, losses read every few steps (gpu-train.ts), Adam at a constant rate only.
+    if (isPlainTrainer(t)) return trainClassifierOnDevice(o);
+    const host = await hostBackend();
+    o.log?.('warn', `the GPU trainer does Adam at a constant rate without max-norm, weight decay or augmentation only: training on ${host} instead (${describeTrainer(t, o.learningRate)})`);
+    return runOn(host, () => trainOnHost(o, t));
+  }
+  return trainOnHost(o, t);
+}
+
+async function trainOnHost(o: TrainOptions, t: Trainer): Promise<TrainResult> {
+  if (!isPlainTrainer(t)) o.log?.('info', describeTrainer(t, o.learningRate));
+  if (o.teacher && augments(t)) o.log?.('warn', "augmentation with a teacher: the student sees shifted / dropped-out images, the soft targets stay the teacher's outputs on the original images (computed once)");
   const random = mulberry32(o.seed);
   const resume = o.checkpoint?.resume;
   const soft = o.teacher && { temperature: o.teacher.temperature, alpha: o.teacher.alpha };
@@ -191,10 +217,18 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
     restoreWeights(o.model, resume);
     order.set(resume.order);
     random.state = resume.shuffleRng;
+    const sgd = t.optimizer === 'sgd';
+    if (sgd ? !resume.sgd : !resume.adam) throw new Error(`checkpoint of epoch ${resume.epoch} was made with ${resume.sgd ? 'sgd' : 'adam'}, this run uses ${t.optimizer}`);
+    // The schedule is a function of the epoch: the rate the checkpoint's epoch trained at must be this run's.
+    const expected = learningRateAt(o.learningRate, t, resume.epoch, o.epochs);
+    const saved = resume.schedule?.learningRate ?? o.learningRate;
+    if (resume.epoch > 0 && Math.abs(saved - expected) > 1e-12 * Math.max(1, Math.abs(expected))) {
+      throw new Error(`checkpoint of epoch ${resume.epoch} trained at learning rate ${saved}, this run's schedule gives ${expected} for that epoch (resume with the run's own options)`);
+    }
   }
   // Only the student's weights train (a distillation teacher's stay as they are).
   const trainable = o.model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const stepper = await startStepper(o, trainable, teacherLogits);
+  const stepper = await startStepper(o, t, trainable, teacherLogits);
   // Last, after everything that may draw from Math.random while setting up.
   if (resume) await stepper.restore(resume);
   const started = performance.now() - (resume?.elapsed ?? 0) * 1000;
@@ -206,19 +240,21 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
   try {
     for (let epoch = epochsDone + 1; epoch <= o.epochs && !stopped; epoch++) {
       shuffle(order, random);
+      const lr = learningRateAt(o.learningRate, t, epoch, o.epochs);
+      stepper.setLearningRate(lr);
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
       for (let b = 0; b < batches; b++) {
         const n = Math.min(o.batchSize, o.train.count - b * o.batchSize);
-        const [lossValue, hitValue] = await stepper.step(order.subarray(b * o.batchSize, b * o.batchSize + n), soft);
+        const [lossValue, hitValue] = await stepper.step(order.subarray(b * o.batchSize, b * o.batchSize + n), epoch, soft);
         if (o.afterStep) {
           o.afterStep();
           // The hook may change weights (pruning masks): the optimizer's flat copy must follow.
           stepper.weightsChanged();
         }
         if (!Number.isFinite(lossValue)) {
-          throw new Error(`loss became ${lossValue} at epoch ${epoch}, batch ${b + 1}; lower the learning rate (now ${o.learningRate})`);
+          throw new Error(`loss became ${lossValue} at epoch ${epoch}, batch ${b + 1}; lower the learning rate (now ${lr})`);
         }
         step++;
         seen += n;
@@ -264,7 +300,8 @@ export async function trainClassifier(o: TrainOptions): Promise<TrainResult> {
           workerRng: await stepper.workerRng(),
           order: order.slice(),
           weights: o.model.weights.map((w) => ({ name: w.originalName, shape: w.shape as number[], values: w.read().dataSync() as Float32Array })),
-          adam: stepper.moments(),
+          ...stepper.optimizerState(),
+          schedule: { epoch, learningRate: lr },
           lastTest: last,
         });
       }
@@ -284,7 +321,7 @@ function seededState(): number | null {
 }
 
 /** The worker thread of a data-parallel run, sharing the images and the optimizer's memory; see data-parallel.ts. */
-async function startWorker(o: TrainOptions, adam: FlatAdam, teacherLogits: Float32Array | null): Promise<GradientWorker> {
+async function startWorker(o: TrainOptions, adam: FlatAdam | FlatSgd, teacherLogits: Float32Array | null, augment: Augment | null): Promise<GradientWorker> {
   const shared = shareSplit(o.train);
   const test = shareSplit(o.test);
   let teacherInit: ParallelInit['teacher'];
@@ -303,6 +340,7 @@ async function startWorker(o: TrainOptions, adam: FlatAdam, teacherLogits: Float
     weights: adam.weights,
     grads: adam.otherGrads,
     seed: o.seed,
+    augment: augment ?? undefined,
     backend: tf.getBackend(),
   });
   try {
@@ -321,13 +359,19 @@ async function startWorker(o: TrainOptions, adam: FlatAdam, teacherLogits: Float
  * both train identically; tf.train.adam would cost ~12 tensor ops per
  * variable per step, a large share of a one-core step.
  */
-async function startStepper(o: TrainOptions, vars: tf.Variable[], teacherLogits: Float32Array | null) {
+async function startStepper(o: TrainOptions, t: Trainer, vars: tf.Variable[], teacherLogits: Float32Array | null) {
   // Weights and both gradients live in the optimizer's (shared) memory.
-  const adam = new FlatAdam(flatSize(vars), o.learningRate);
-  const worker = o.dataParallel ? await startWorker(o, adam, teacherLogits) : null;
+  const decay = t.weightDecay > 0 ? { weightDecay: t.weightDecay } : {};
+  const sgd = t.optimizer === 'sgd' ? new FlatSgd(flatSize(vars), o.learningRate, { momentum: t.momentum, nesterov: t.nesterov, ...decay }) : null;
+  const adam = sgd ? null : new FlatAdam(flatSize(vars), o.learningRate, decay);
+  const opt = (sgd ?? adam)!;
+  const augment: Augment | null = augments(t) ? { seed: o.seed, jitter: t.jitter, inputDropout: t.inputDropout } : null;
+  const worker = o.dataParallel ? await startWorker(o, opt, teacherLogits, augment) : null;
   const student = logitsModel(o.model);
-  const half = new BatchFiller(o.train, worker ? Math.ceil(o.batchSize / 2) : o.batchSize, teacherLogits);
-  const { weights, ownGrads: mine } = adam;
+  const half = new BatchFiller(o.train, worker ? Math.ceil(o.batchSize / 2) : o.batchSize, teacherLogits, augment);
+  const { weights, ownGrads: mine } = opt;
+  // Max-norm acts on the kernels among the trainable weights, in the flat buffer both threads read.
+  const segments = t.maxNorm !== undefined ? kernelSegments(vars.map((v, i) => ({ name: o.model.trainableWeights[i].originalName, shape: v.shape }))) : [];
   writeFlat(vars, weights);
   return {
     /**
@@ -335,12 +379,12 @@ async function startStepper(o: TrainOptions, vars: tf.Variable[], teacherLogits:
      * one optimizer pass. Returns the batch's mean loss and its number of
      * correct predictions.
      */
-    async step(indices: Uint32Array, soft?: Softening): Promise<[number, number]> {
+    async step(indices: Uint32Array, epoch: number, soft?: Softening): Promise<[number, number]> {
       // A batch of one (the last of an epoch) stays on this thread.
       const n1 = worker && indices.length >= 2 ? Math.ceil(indices.length / 2) : indices.length;
       const n2 = indices.length - n1;
-      const other = worker && n2 > 0 ? worker.step(indices.subarray(n1)) : null;
-      half.fill(indices, 0, n1);
+      const other = worker && n2 > 0 ? worker.step(indices.subarray(n1), epoch) : null;
+      half.fill(indices, 0, n1, epoch);
       let hits1 = 0;
       const loss1 = tf.tidy(() => {
         const batch = half.tensors(n1);
@@ -360,7 +404,8 @@ async function startStepper(o: TrainOptions, vars: tf.Variable[], teacherLogits:
       const r2 = other ? await other : { loss: 0, hits: 0 };
       // Mean over the whole batch = size-weighted mean of the halves' means.
       const total = n1 + n2;
-      adam.step(n1 / total, n2 / total);
+      opt.step(n1 / total, n2 / total);
+      if (t.maxNorm !== undefined) maxNormProject(weights, segments, t.maxNorm);
       readFlat(vars, weights);
       return [(loss1 * n1 + r2.loss * n2) / total, hits1 + r2.hits];
     },
@@ -376,11 +421,14 @@ async function startStepper(o: TrainOptions, vars: tf.Variable[], teacherLogits:
     },
     /** Call after changing the variables outside step(). */
     weightsChanged: () => writeFlat(vars, weights),
-    moments: () => adam.moments(),
+    setLearningRate: (lr: number) => opt.setLearningRate(lr),
+    /** The optimizer's state for a checkpoint: `adam` or `sgd`. */
+    optimizerState: () => (sgd ? { sgd: sgd.state() } : { adam: adam!.moments() }),
     workerRng: async (): Promise<number | null> => (worker ? worker.rngState() : null),
     /** Restores the optimizer and both threads' random streams from a checkpoint (the weights are already in the variables). */
     async restore(c: TrainCheckpoint): Promise<void> {
-      adam.restoreMoments(c.adam);
+      if (sgd) sgd.restoreState(c.sgd!);
+      else adam!.restoreMoments(c.adam!);
       if (worker && c.workerRng !== null) await worker.rngState(c.workerRng);
       if (c.globalRng !== null) setGlobalRandomState(c.globalRng);
     },

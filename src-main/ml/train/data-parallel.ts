@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import type { Split } from '../data/datasets.js';
+import type { Augment } from './trainer-options.js';
 
 export interface ParallelInit {
   modelTopology: unknown;
@@ -30,6 +31,8 @@ export interface ParallelInit {
   /** Shared, the worker's gradients in the same layout. */
   grads: Float32Array;
   seed: number;
+  /** Training-time augmentation (seeded per image and epoch: both threads augment alike). */
+  augment?: Augment;
   backend?: string;
 }
 
@@ -134,8 +137,8 @@ export class GradientWorker {
   }
 
   /** Starts the worker on `indices`; resolves when its gradients are in the shared buffer. */
-  step(indices: Uint32Array): Promise<HalfResult> {
-    return this.request({ type: 'step', indices: Array.from(indices) });
+  step(indices: Uint32Array, epoch = 0): Promise<HalfResult> {
+    return this.request({ type: 'step', indices: Array.from(indices), epoch });
   }
 
   /** Evaluates test examples [from, to) with the shared weights. */

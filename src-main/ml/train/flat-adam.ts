@@ -57,9 +57,10 @@ export class FlatAdam {
 
   constructor(
     size: number,
-    private readonly learningRate: number,
-    options: { beta1?: number; beta2?: number; epsilon?: number; simd?: boolean } = {},
+    private learningRate: number,
+    options: { beta1?: number; beta2?: number; epsilon?: number; simd?: boolean; weightDecay?: number } = {},
   ) {
+    this.weightDecay = options.weightDecay ?? 0;
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? EPSILON;
@@ -90,6 +91,13 @@ export class FlatAdam {
   private readonly beta1: number;
   private readonly beta2: number;
   private readonly epsilon: number;
+  /** L2 weight decay: decay·w is added to the gradient before the update (0 = none, the default path untouched). */
+  private readonly weightDecay: number;
+
+  /** The step size from the next step on (a learning-rate schedule sets it each epoch). */
+  setLearningRate(lr: number): void {
+    this.learningRate = lr;
+  }
 
   /** The moments and the bias-correction products (Adam's step count, as tfjs keeps it), for a checkpoint. */
   moments(): FlatAdamMoments {
@@ -110,6 +118,13 @@ export class FlatAdam {
    * (the size-weighted mean of two half-batch gradients; w2 = 0 for none).
    */
   step(w1: number, w2: number): void {
+    if (this.weightDecay > 0) {
+      // Combine the halves and the decay term into ownGrads, then step on it alone.
+      const { weights, ownGrads: g1, otherGrads: g2, weightDecay } = this;
+      for (let i = 0; i < weights.length; i++) g1[i] = g1[i] * w1 + g2[i] * w2 + weightDecay * weights[i];
+      w1 = 1;
+      w2 = 0;
+    }
     const { beta1, beta2, epsilon } = this;
     const step = this.learningRate / (1 - this.accBeta1);
     const r2 = 1 / (1 - this.accBeta2);

@@ -28,7 +28,7 @@ async function init(m: ParallelInit): Promise<void> {
   const split = { pixels: m.pixels, labels: m.labels, rows: m.rows, cols: m.cols, count: m.labels.length, images: new Uint8Array(0) } as Split;
   const soft = m.teacher && { temperature: m.teacher.temperature, alpha: m.teacher.alpha };
   const test = { ...m.test, count: m.test.labels.length, images: new Uint8Array(0) } as Split;
-  state = { vars, student: logitsModel(model), soft, filler: new BatchFiller(split, 4096, m.teacher?.logits ?? null), test, init: m };
+  state = { vars, student: logitsModel(model), soft, filler: new BatchFiller(split, 4096, m.teacher?.logits ?? null, m.augment ?? null), test, init: m };
 }
 
 function evaluate(from: number, to: number): EvalResult {
@@ -37,10 +37,10 @@ function evaluate(from: number, to: number): EvalResult {
   return evaluateRange(s.student, s.test, from, to);
 }
 
-function step(indices: Uint32Array): HalfResult {
+function step(indices: Uint32Array, epoch: number): HalfResult {
   const s = state!;
   readFlat(s.vars, s.init.weights);
-  s.filler.fill(indices, 0, indices.length);
+  s.filler.fill(indices, 0, indices.length, epoch);
   let hits = 0;
   const loss = tf.tidy(() => {
     const batch = s.filler.tensors(indices.length);
@@ -66,7 +66,7 @@ parentPort!.on('message', async (m: { type: string } & Record<string, unknown>) 
       await init(m as unknown as ParallelInit);
       parentPort!.postMessage({ type: 'ready' });
     } else if (m.type === 'step') {
-      parentPort!.postMessage({ type: 'result', result: step(Uint32Array.from(m.indices as number[])) });
+      parentPort!.postMessage({ type: 'result', result: step(Uint32Array.from(m.indices as number[]), (m.epoch as number) ?? 0) });
     } else if (m.type === 'rng') {
       // Checkpoints save this thread's Math.random state (its dropout masks); a resumed run restores it.
       if (typeof m.state === 'number') setGlobalRandomState(m.state);
