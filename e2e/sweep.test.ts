@@ -63,7 +63,8 @@ describe('sweeps in the workbench', { skip: why ? `skipped: ${why}` : false }, (
       store.close();
     }
     const rows = page.getByTestId('sweep-row');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=sweep-row] [data-metric=test_accuracy][data-mean]').length === 4);
+    // Every setting's two seeds shown as completed (the page reloads the statistics as runs end).
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=sweep-row]')].filter((r) => r.getAttribute('data-completed') === '2').length === 4, undefined, { timeout: 15_000 });
     assert.equal(await rows.count(), 4);
     for (let i = 0; i < 4; i++) {
       const row = rows.nth(i);

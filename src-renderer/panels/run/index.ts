@@ -54,7 +54,7 @@ export const RUN_PANELS: RunPanel[] = [
   { id: 'export', component: ExportPanel, applies: (v) => v.leaves === 'classifier' && v.run?.status === 'completed', wide: true },
   { id: 'summary', component: SummaryPanel, applies: () => true },
   { id: 'config', component: ConfigPanel, applies: () => true },
-  { id: 'provenance', component: ProvenancePanel, applies: () => true },
+  { id: 'provenance', component: ProvenancePanel, applies: (v) => !isSweep(v) },
   { id: 'notes', component: NotesPanel, applies: () => true },
   { id: 'log', component: LogPanel, applies: () => true },
 ];
