@@ -50,13 +50,15 @@ function listFiles(dir: string): string[] {
   });
 }
 
-/** The runs and every run they descend from: a bundle keeps lineage whole. */
+/** The runs and every run they descend from: a bundle keeps lineage whole. A sweep brings its runs. */
 function withAncestors(store: Store, ids: string[]): string[] {
   const out = new Set<string>();
   const visit = (id: string) => {
     if (out.has(id)) return;
     out.add(id);
-    for (const p of store.getRun(id)?.parents ?? []) visit(p.id);
+    const run = store.getRun(id);
+    for (const p of run?.parents ?? []) visit(p.id);
+    if (run?.kind === 'sweep') for (const m of store.sweepMembers(id)) visit(m.id);
   };
   ids.forEach(visit);
   return [...out];
@@ -215,7 +217,9 @@ export async function importBundle(store: Store, file: string): Promise<ImportRe
         store.db.prepare(`INSERT INTO ${table} (${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`).run(...cols.map((c) => row[c] as never));
       };
       store.db.transaction(() => {
-        for (const r of rows.runs) if (idMap.has(String(r.id))) insert('runs', { ...r, id: mapId(String(r.id)), config: mapConfig(String(r.config)) });
+        // A sweep's runs follow it when it is renamed; a run whose sweep is in neither place is no longer grouped.
+        const sweepOf = (sid: unknown) => (typeof sid !== 'string' ? null : idMap.has(sid) || rows.runs.some((x) => x.id === sid) || store.getRun(sid) ? mapId(sid) : null);
+        for (const r of rows.runs) if (idMap.has(String(r.id))) insert('runs', { ...r, id: mapId(String(r.id)), config: mapConfig(String(r.config)), ...('sweep_id' in r ? { sweep_id: sweepOf(r.sweep_id) } : {}) });
         for (const p of rows.run_parents) if (idMap.has(p.run_id)) insert('run_parents', { run_id: mapId(p.run_id), parent_id: mapId(p.parent_id), role: p.role });
         for (const table of ['metrics', 'logs', 'artifacts'] as const) {
           for (const row of rows[table]) {

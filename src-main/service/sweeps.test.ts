@@ -152,3 +152,21 @@ test('a sweep cut off by a crash resumes with the runs it had not finished; comp
     svc2.close();
   }
 });
+
+test('a sweep exported as a bundle brings its runs; imported elsewhere it shows the same table', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'distillery-sweep-'));
+  const svc = new Service(dir, { spawn: fakeJobs().spawn });
+  const other = new Service(mkdtempSync(join(tmpdir(), 'distillery-sweep-other-')), { spawn: fakeJobs().spawn });
+  try {
+    const started = svc.enqueueJob({ ...sweepConfig, seeds: 1 });
+    await started.finished;
+    const data = await svc.exportBundleData([started.run.id]);
+    assert.equal(data.runs.length, 5, 'the sweep and its four runs');
+    const r = await other.importBundleData(data.dataBase64);
+    assert.equal(r.imported.length, 5);
+    assert.deepEqual(other.getSweep(started.run.id).settings.map((s) => s.metrics.test_accuracy.mean), svc.getSweep(started.run.id).settings.map((s) => s.metrics.test_accuracy.mean));
+  } finally {
+    svc.close();
+    other.close();
+  }
+});
