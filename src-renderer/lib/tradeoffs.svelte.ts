@@ -25,10 +25,11 @@ interface Saved {
   logX: boolean;
   logY: boolean;
   filter: TradeoffFilter;
+  groupSweeps: boolean;
 }
 
 function load(): Saved {
-  const d: Saved = { x: 'storedBytes', y: 'test_accuracy', logX: true, logY: false, filter: {} };
+  const d: Saved = { x: 'storedBytes', y: 'test_accuracy', logX: true, logY: false, filter: {}, groupSweeps: true };
   try {
     const s = JSON.parse(localStorage.getItem(KEY) ?? '{}') as Partial<Saved>;
     return { ...d, ...s, filter: { ...(s.filter ?? {}) } };
@@ -43,6 +44,8 @@ export class TradeoffsState {
   logX = $state(true);
   logY = $state(false);
   filter = $state<TradeoffFilter>({});
+  /** A sweep's seeds of one setting as one point with error bars. */
+  groupSweeps = $state(true);
   hover = $state<string | null>(null);
   selected = $state<string[]>([]);
 
@@ -53,10 +56,18 @@ export class TradeoffsState {
     this.logX = s.logX;
     this.logY = s.logY;
     this.filter = s.filter;
+    this.groupSweeps = s.groupSweeps;
+  }
+
+  /** Opened from a sweep's page: only that sweep, one point per setting. */
+  showSweep(id: string): void {
+    this.filter = { sweep: id };
+    this.groupSweeps = true;
+    this.save();
   }
 
   save(): void {
-    localStorage.setItem(KEY, JSON.stringify({ x: this.x, y: this.y, logX: this.logX, logY: this.logY, filter: this.filter }));
+    localStorage.setItem(KEY, JSON.stringify({ x: this.x, y: this.y, logX: this.logX, logY: this.logY, filter: this.filter, groupSweeps: this.groupSweeps }));
   }
 
   readonly runs = $derived(runsState.runs);
@@ -79,7 +90,8 @@ export class TradeoffsState {
     return [...ids].map((id) => ({ id, label: `${id} · ${this.byId.get(id)?.name ?? this.byId.get(id)?.kind ?? ''}` }));
   });
 
-  readonly data = $derived(tradeoffs(this.runs, { x: this.x, y: this.y, logX: this.logX, filter: this.filter }));
+  readonly sweeps = $derived(this.runs.filter((r) => r.kind === 'sweep').map((r) => ({ id: r.id, label: `${r.id} · ${r.name ?? 'sweep'}` })));
+  readonly data = $derived(tradeoffs(this.runs, { x: this.x, y: this.y, logX: this.logX, filter: this.filter, groupSweeps: this.groupSweeps }));
 
   readonly sx = $derived(
     makeScale(
@@ -126,5 +138,5 @@ export class TradeoffsState {
   }
 
   /** Where the compare view opens for the selection. */
-  readonly compareHref = $derived(`/compare?runs=${this.selected.join(',')}`);
+  readonly compareHref = $derived(`/compare?runs=${[...new Set(this.selected.flatMap((id) => this.data.points.find((p) => p.id === id)?.group?.runIds ?? [id]))].join(',')}`);
 }

@@ -92,3 +92,34 @@ test('scales: log ticks at powers of ten, linear ticks round, labels short', () 
   assert.equal(tickLabel(67114), '67.1k');
   assert.equal(tickLabel(0.5), '0.5');
 });
+
+test('a sweep grouped by setting: one point per setting at its seeds\' mean, with their std; others stay runs', () => {
+  const member = (id: string, setting: number, seedIndex: number, acc: number, bytes: number) =>
+    run(id, 'distill', acc, bytes, { sweep: { id: 'sw', setting, seedIndex }, parents: [{ id: 't1', role: 'teacher' }] });
+  const all = [
+    run('t1', 'train', 0.99, 4000, { model: 'teacher' }),
+    member('m1', 0, 0, 0.9, 1000),
+    member('m2', 0, 1, 0.94, 1000),
+    member('m3', 1, 0, 0.97, 1000),
+    member('m4', 1, 1, 0.95, 1000),
+  ];
+  const t = tradeoffs(all, { x: 'storedBytes', y: 'test_accuracy', groupSweeps: true });
+  const g0 = t.points.find((p) => p.id === 'sw:0')!;
+  const g1 = t.points.find((p) => p.id === 'sw:1')!;
+  assert.deepEqual(t.points.map((p) => p.id).sort(), ['sw:0', 'sw:1', 't1']);
+  // setting 0: 0.90, 0.94 → mean 0.92, std sqrt(2 × 0.02² / 1) = 0.028284…
+  assert.ok(Math.abs(g0.y - 0.92) < 1e-12 && Math.abs(g0.group!.yStd - Math.sqrt(0.0008)) < 1e-12);
+  assert.ok(Math.abs(g1.y - 0.96) < 1e-12 && Math.abs(g1.group!.yStd - Math.sqrt(0.0002)) < 1e-12);
+  assert.equal(g0.x, 1000);
+  assert.equal(g0.group!.xStd, 0);
+  assert.deepEqual(g0.group!.runIds, ['m1', 'm2']);
+  // setting 1 dominates setting 0 (same size, higher mean); the teacher is larger and better.
+  assert.deepEqual(t.front.map((p) => p.id), ['t1', 'sw:1']);
+  // Lineage arrows reach the groups.
+  assert.deepEqual(t.edges.map((e) => `${e.from}→${e.to}`).sort(), ['t1→sw:0', 't1→sw:1']);
+  assert.equal(t.missing, 0);
+  // Only the sweep: the teacher is filtered out.
+  assert.deepEqual(tradeoffs(all, { x: 'storedBytes', y: 'test_accuracy', groupSweeps: true, filter: { sweep: 'sw' } }).points.map((p) => p.id).sort(), ['sw:0', 'sw:1']);
+  // Ungrouped: each seed its own point.
+  assert.equal(tradeoffs(all, { x: 'storedBytes', y: 'test_accuracy' }).points.length, 5);
+});

@@ -4,6 +4,7 @@
 // with hand-made runs.
 import type { Run } from '../api.js';
 import { leavesOf } from '../kinds/index.js';
+import { meanStd } from './sweep.js';
 import { paretoFront, type Direction } from './pareto.js';
 
 export interface TradeoffAxis {
@@ -73,6 +74,8 @@ export interface TradeoffFilter {
   tag?: string;
   /** Only runs whose lineage root is this run. */
   root?: string;
+  /** Only the runs of this sweep. */
+  sweep?: string;
 }
 
 export interface TradeoffPoint {
@@ -81,6 +84,8 @@ export interface TradeoffPoint {
   x: number;
   y: number;
   onFront: boolean;
+  /** A sweep's setting drawn as one point: x and y are means over its seeds (id is "<sweep>:<setting>", run its first seed's). */
+  group?: { sweepId: string; setting: number; runIds: string[]; n: number; xStd: number; yStd: number };
 }
 
 export interface LineageEdge {
@@ -105,7 +110,7 @@ export interface Tradeoffs {
  * plotted runs (an unplotted run in between, e.g. a filtered-out step, is
  * skipped: the arrow joins the nearest plotted ancestor).
  */
-export function tradeoffs(runs: readonly Run[], opts: { x: string; y: string; logX?: boolean; filter?: TradeoffFilter }): Tradeoffs {
+export function tradeoffs(runs: readonly Run[], opts: { x: string; y: string; logX?: boolean; filter?: TradeoffFilter; groupSweeps?: boolean }): Tradeoffs {
   const byId = new Map(runs.map((r) => [r.id, r]));
   const ax = xAxis(opts.x);
   const f = opts.filter ?? {};
@@ -115,15 +120,17 @@ export function tradeoffs(runs: readonly Run[], opts: { x: string; y: string; lo
       (!f.dataset || r.dataset === f.dataset) &&
       (!f.kind || r.kind === f.kind) &&
       (!f.tag || r.tags.includes(f.tag)) &&
-      (!f.root || lineageRoot(r, byId) === f.root),
+      (!f.root || lineageRoot(r, byId) === f.root) &&
+      (!f.sweep || r.sweep?.id === f.sweep),
   );
-  const points: TradeoffPoint[] = [];
+  let points: TradeoffPoint[] = [];
   for (const r of candidates) {
     const x = ax.value(r);
     const y = num(r.summary[opts.y]);
     if (x === null || y === null || (opts.logX && x <= 0)) continue;
     points.push({ id: r.id, run: r, x, y, onFront: false });
   }
+  if (opts.groupSweeps) points = groupBySetting(points);
   const dir = metricDirection(opts.y);
   for (const i of paretoFront(
     points.map((p) => [p.y, p.x]),
@@ -148,7 +155,27 @@ export function tradeoffs(runs: readonly Run[], opts: { x: string; y: string; lo
       if (id && plotted.has(id) && id !== p.id) edges.push({ from: id, to: p.id, role: link.role });
     }
   }
-  return { points, front, edges, missing: candidates.length - points.length };
+  return { points, front, edges, missing: candidates.length - points.filter((p) => !p.group).length - points.reduce((n, p) => n + (p.group?.n ?? 0), 0) };
+}
+
+/** A sweep's seeds of one setting become one point at their mean, with their standard deviations. */
+function groupBySetting(points: TradeoffPoint[]): TradeoffPoint[] {
+  const out: TradeoffPoint[] = [];
+  const groups = new Map<string, TradeoffPoint[]>();
+  for (const p of points) {
+    if (!p.run.sweep) out.push(p);
+    else {
+      const key = `${p.run.sweep.id}:${p.run.sweep.setting}`;
+      groups.set(key, [...(groups.get(key) ?? []), p]);
+    }
+  }
+  for (const [key, ps] of groups) {
+    const x = meanStd(ps.map((p) => p.x));
+    const y = meanStd(ps.map((p) => p.y));
+    const { id: sweepId, setting } = ps[0].run.sweep!;
+    out.push({ id: key, run: ps[0].run, x: x.mean, y: y.mean, onFront: false, group: { sweepId, setting, runIds: ps.map((p) => p.id), n: ps.length, xStd: x.std, yStd: y.std } });
+  }
+  return out;
 }
 
 /** A linear or log scale from data to pixels, with its ticks. */
