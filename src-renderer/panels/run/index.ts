@@ -54,7 +54,8 @@ export const RUN_PANELS: RunPanel[] = [
   { id: 'export', component: ExportPanel, applies: (v) => v.leaves === 'classifier' && v.run?.status === 'completed', wide: true },
   { id: 'summary', component: SummaryPanel, applies: () => true },
   { id: 'config', component: ConfigPanel, applies: () => true },
-  { id: 'provenance', component: ProvenancePanel, applies: (v) => !isSweep(v) },
+  // Sweeps and reports are made by the service from other runs: their provenance is their runs'.
+  { id: 'provenance', component: ProvenancePanel, applies: (v) => !isSweep(v) && v.run?.kind !== 'report' },
   { id: 'notes', component: NotesPanel, applies: () => true },
   { id: 'log', component: LogPanel, applies: () => true },
 ];
