@@ -9,8 +9,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Service } from '../service/service.js';
+import type { Run } from '../contract/api.js';
 import { runDir } from '../db/data-dir.js';
 import { dirBytes } from './runner.js';
+import { findWebgpuAdapter } from '../ml/engine/webgpu.js';
 
 const svc = new Service(mkdtempSync(join(tmpdir(), 'distillery-latent-resume-')), { cancelGraceMs: 20_000 });
 const BATCHES = 4;
@@ -22,7 +24,7 @@ const weightsOf = (id: string, folder: string) => {
 };
 
 /** Starts `config` with the test hook that halts the job after step `batch` of `epoch`, then SIGKILLs it there. */
-async function startAndKill(config: Record<string, unknown>, epoch: number, batch: number) {
+async function startAndKill(config: Record<string, unknown>, epoch: number, batch: number, batches: number) {
   process.env.DISTILLERY_TEST_HALT_AT = `${epoch}:${batch}`;
   let job: ReturnType<Service['startJob']>;
   try {
@@ -37,7 +39,7 @@ async function startAndKill(config: Record<string, unknown>, epoch: number, batc
       if (e.type === 'checkpoint') checkpoints.push(e.epoch!);
       // The halting step's batch metric has arrived: the job is stuck there (its losses are read in bursts, so the
       // steps after it in the same burst may have run, but the epoch has not ended: no checkpoint of epoch 2).
-      if (e.type === 'metric' && e.scope === 'batch' && e.name === 'loss' && e.step === (epoch - 1) * BATCHES + batch) {
+      if (e.type === 'metric' && e.scope === 'batch' && e.name === 'loss' && e.step === (epoch - 1) * batches + batch) {
         svc.runner.off('event', on);
         resolve();
       }
@@ -49,12 +51,12 @@ async function startAndKill(config: Record<string, unknown>, epoch: number, batc
   return { id: job.run.id, final, checkpoints };
 }
 
-/** Runs `config` through, then again killed in epoch 2 and resumed; compares the two. Returns the max weight difference. */
-async function killResumeCompare(config: Record<string, unknown>, folders: string[]): Promise<number> {
+/** Runs `config` through, then again killed in epoch 2 and resumed; compares the two. Returns the resumed run. */
+async function killResumeCompare(config: Record<string, unknown>, folders: string[], batches = BATCHES): Promise<Run> {
   const reference = await svc.runJob(config);
   assert.equal(reference.status, 'completed', reference.error ?? '');
 
-  const { id, final, checkpoints } = await startAndKill(config, 2, 2);
+  const { id, final, checkpoints } = await startAndKill(config, 2, 2, batches);
   assert.equal(final.status, 'interrupted');
   assert.deepEqual(checkpoints, [1]);
   let run = svc.store.getRun(id)!;
@@ -73,7 +75,7 @@ async function killResumeCompare(config: Record<string, unknown>, folders: strin
 
   // Curves continue without duplicates or gaps, and the test metrics of every epoch are the uninterrupted run's.
   const steps = svc.store.metrics(id, 'batch').filter((m) => m.name === 'loss').map((m) => m.step);
-  assert.deepEqual(steps, Array.from({ length: 3 * BATCHES }, (_, i) => i + 1));
+  assert.deepEqual(steps, Array.from({ length: 3 * batches }, (_, i) => i + 1));
   const epochMetrics = (rid: string) => svc.store.metrics(rid, 'epoch').map((m) => `${m.epoch} ${m.name}`).sort();
   assert.deepEqual(epochMetrics(id), epochMetrics(reference.id));
   const byName = (rid: string) => Object.fromEntries(svc.store.metrics(rid, 'epoch').map((m) => [`${m.epoch} ${m.name}`, m.value]));
@@ -95,11 +97,12 @@ async function killResumeCompare(config: Record<string, unknown>, folders: strin
   }
   assert.ok(maxDiff <= 1e-5, `max |difference| ${maxDiff}`);
 
+  assert.equal(run.backend, reference.backend, 'resumed on the same backend');
   // A completed run keeps no checkpoint; its disk use is measured.
   assert.equal(run.checkpoint, null);
   assert.equal(existsSync(join(runDir(svc.dataDir, id), 'checkpoints')), false);
   assert.equal(run.diskBytes, dirBytes(runDir(svc.dataDir, id)));
-  return maxDiff;
+  return run;
 }
 
 let teacherId = '';
@@ -120,6 +123,13 @@ test('vae: the sampler\'s generator is restored too (encoder and decoder weights
 
 test('dirvae (exact Gamma sampler, drawn on the host): resumes to the uninterrupted run\'s weights', async () => {
   await killResumeCompare({ kind: 'dirvae', latentDim: 4, llSamples: 4, llImages: 5, ...small }, ['encoder', 'decoder']);
+});
+
+// The whole job on webgpu: checkpoints read from the device, restored onto it. SwiftShader here (slow: the dense AE, 2 steps an epoch).
+const gpu = await findWebgpuAdapter(true);
+test('autoencoder on webgpu: killed in epoch 2, resumed on webgpu to the uninterrupted run\'s weights', { skip: gpu.ok ? false : `no WebGPU adapter: ${gpu.reason}` }, async () => {
+  const r = await killResumeCompare({ kind: 'autoencoder', model: 'dense', ...small, batchSize: 64, backend: 'webgpu', allowSoftwareGpu: true }, ['model'], 2);
+  assert.equal(r.backend, 'webgpu');
 });
 
 after(() => svc.close());
