@@ -70,7 +70,7 @@ export async function setUp(msg: StartMessage & { config: CompressionConfig }, i
  * in steps): the epochs and optimizer steps before it and the epochs in all,
  * so its curves, progress and checkpoints continue those of the earlier steps.
  */
-export interface Stage {
+interface Stage {
   epochsBefore: number;
   stepsBefore: number;
   epochs: number;
