@@ -106,6 +106,12 @@ test('structured pruning in 2 steps (the layers shrink each step) resumes inside
   assert.deepEqual(ck.weights[0].shape, [784, 64]);
 });
 
+test('killed in the next step, a checkpoint of the end of a step resumes to pruning that next step from it', async () => {
+  // 3 steps × 1 epoch: killed in epoch 2 (step 2), resumed from epoch 1's checkpoint (step 1 done): step 2 prunes the resumed model.
+  const { ck } = await killResumeCompare({ kind: 'prune', sourceRunId: source, method: 'structured', criterion: 'l1', sparsity: 0.5, steps: 3, finetuneEpochs: 1, ...limits }, 2, 3);
+  assert.deepEqual([ck.epoch, ck.prune?.step, ck.prune?.stepEpoch], [1, 1, 1]);
+});
+
 test('one-step pruning, killed in its fine-tuning, resumes the same way', async () => {
   await killResumeCompare({ kind: 'prune', sourceRunId: source, sparsity: 0.5, steps: 1, finetuneEpochs: 3, ...limits }, 2, 3);
 });
