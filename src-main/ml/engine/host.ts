@@ -1,10 +1,11 @@
 // Synchronous reads (dataSync, arraySync) cannot work on the webgpu backend
 // under Node: tfjs-backend-webgpu reads synchronously through an
 // OffscreenCanvas, which Node lacks, and Dawn's buffer mapping only finishes
-// on the event loop. Training and classifier evaluation on webgpu read
-// asynchronously (gpu-train.ts); code written around synchronous reads
-// (latent-model evaluations, compression analyses) runs on the host backend
-// (wasm, else cpu) through these helpers.
+// on the event loop. Training and per-epoch evaluation on webgpu read
+// asynchronously (gpu-train.ts, latent-trainer.ts); code written around
+// synchronous reads (the latent models' pictures and likelihood estimates
+// after training, compression analyses) runs on the host backend (wasm, else
+// cpu) through these helpers.
 //
 // Moving between backends: tfjs moves a tensor lazily, with a synchronous read
 // on the backend that holds it. An async read caches a webgpu tensor's values

@@ -173,3 +173,10 @@ test('log-space Gamma samples: log v has mean ψ(α) (the log of a Gamma(α, 1) 
     assert.ok(Math.abs(mean - digamma64(a)) < 5 * sd, `α = ${a}: mean log v ${mean.toFixed(3)}, ψ(α) = ${digamma64(a).toFixed(3)}`);
   }
 });
+
+test('a diverged α̂ (NaN, ∞) gives NaN samples at once, not an endless rejection loop', () => {
+  const random = mulberry32(9);
+  const out = tf.tidy(() => Array.from(sampleLogGamma(tf.tensor2d([[NaN, Infinity, 2]]), random).dataSync()));
+  assert.ok(Number.isNaN(out[0]) && Number.isNaN(out[1]), `${out}`);
+  assert.ok(Number.isFinite(out[2]));
+});

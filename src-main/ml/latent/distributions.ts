@@ -109,6 +109,13 @@ export function sampleLogGamma(alpha: tf.Tensor2D, random: () => number): tf.Ten
   const u = new Float32Array(a.length);
   for (let i = 0; i < a.length; i++) {
     const d = a[i] + 1 - 1 / 3;
+    // A diverged encoder's α̂ (NaN, ∞) is never accepted: its sample is NaN instead, so the loss is,
+    // and training stops naming it (the losses are read a few steps late; this must not hang meanwhile).
+    if (!Number.isFinite(d)) {
+      eps[i] = NaN;
+      u[i] = 1;
+      continue;
+    }
     const c = 1 / Math.sqrt(9 * d);
     for (;;) {
       const e = normal(random);

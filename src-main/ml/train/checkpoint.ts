@@ -4,7 +4,9 @@
 // optimizer's state (Adam's moments and step products, or SGD's velocity),
 // the learning-rate schedule's position, the shuffle generator's state and the current
 // data order, the seeded Math.random state of this thread and of the
-// data-parallel worker thread (dropout masks).
+// data-parallel worker thread (dropout masks). The latent-model trainer
+// (latent-trainer.ts) writes the same file with its sampler's generator and
+// last test metrics; multi-step pruning adds which step it is in.
 //
 // One file per checkpoint, written under a temporary name and renamed into
 // place, so a crash mid-write leaves the previous checkpoint whole; older
@@ -46,6 +48,15 @@ export interface TrainCheckpoint {
   schedule?: { epoch: number; learningRate: number };
   /** Test accuracy and loss after this epoch. */
   lastTest: { accuracy: number; loss: number } | null;
+  /** Latent models: the training sampler's generator (VAE noise, Gamma draws); absent elsewhere. */
+  samplerRng?: number | null;
+  /** Latent models: the test metrics after this epoch (what a run resumed after its last epoch reports). */
+  lastMetrics?: Record<string, number> | null;
+  /**
+   * Pruning in several steps: the step being fine-tuned, its fine-tuning epochs done
+   * (`epoch` counts the epochs of all steps), and what the finished steps reported.
+   */
+  prune?: { step: number; stepEpoch: number; perLayer: Record<string, number>; accuracyAfterStep: number[] } | null;
 }
 
 const MAGIC = 'DCKPT1\n';

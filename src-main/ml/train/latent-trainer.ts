@@ -13,8 +13,12 @@ import {
   sampleLogGamma,
 } from '../latent/distributions.js';
 import type { Autoencoder, Vae } from '../models/autoencoders.js';
-import { mulberry32, shuffle } from './rng.js';
-import { leaveWebgpu, onHost } from '../engine/host.js';
+import { readAdam, restoreAdam } from './adam-state.js';
+import type { TrainCheckpoint } from './checkpoint.js';
+import type { FlatAdamMoments } from './flat-adam.js';
+import { DivergedError, READ_EVERY } from './gpu-train.js';
+import { globalRandomState, mulberry32, setGlobalRandomState, shuffle, type Rng } from './rng.js';
+import { leaveWebgpu } from '../engine/host.js';
 import type { TrainingData } from './types.js';
 
 export type ReconLoss = 'bce' | 'mse';
@@ -41,74 +45,271 @@ const range = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface LoopHooks {
-  onStep?: (r: { epoch: number; epochs: number; batch: number; batches: number; step: number; metrics: Record<string, number>; elapsed: number; images: number }) => void;
+  /** After every step, in bursts of `readEvery` (see loop); a returned promise is awaited. */
+  onStep?: (r: { epoch: number; epochs: number; batch: number; batches: number; step: number; metrics: Record<string, number>; elapsed: number; images: number }) => void | Promise<void>;
   onEpoch?: (r: { epoch: number; metrics: Record<string, number>; elapsed: number }) => void;
   shouldStop?: () => boolean;
+  /** End-of-epoch checkpoints (checkpoint.ts): `save` gets each epoch's state, `resume` continues from one. */
+  checkpoint?: { save?: (c: TrainCheckpoint) => void | Promise<void>; resume?: TrainCheckpoint };
+  /** Steps between two reads of the losses; READ_EVERY (gpu-train.ts) unless a test needs a short range. */
+  readEvery?: number;
 }
 
-interface LoopOptions extends LoopHooks, Omit<TrainingData, 'test'> {
+/** One model the loop trains: its variables, its batch loss, its test metrics. */
+interface Learner {
   vars: tf.Variable[];
   /** Builds the loss for one batch of indices; extra scalars are reported as metrics. */
   step: (indices: Uint32Array) => { loss: tf.Scalar; extra: Record<string, tf.Scalar> };
-  evaluate: () => Record<string, number>;
+  /** Test metrics, read asynchronously (so they run on the job's backend, webgpu included). */
+  evaluate: () => Promise<Record<string, number>>;
+  /** Metrics of a learner trained silently (ae-distill's baseline) are only checked, under this name prefix; '' = reported. */
+  silent?: string;
 }
 
-/** The shared minibatch loop: shuffle, step, report, evaluate each epoch, stop when asked. */
-async function loop(o: LoopOptions): Promise<{ stopped: boolean; epochsDone: number; last: Record<string, number> | null }> {
+interface LoopOptions extends LoopHooks, Omit<TrainingData, 'test'> {
+  learners: Learner[];
+  /** Every model whose weights (trainable or not) a checkpoint holds, in a fixed order. */
+  models: tf.LayersModel[];
+  /** The training sampler's generator (VAEs), saved and restored with the checkpoint. */
+  sampler?: Rng;
+}
+
+export interface LoopResult {
+  stopped: boolean;
+  epochsDone: number;
+  last: Record<string, number> | null;
+}
+
+interface Pending {
+  epoch: number;
+  batch: number;
+  step: number;
+  n: number;
+  names: string[];
+  values: tf.Scalar[];
+}
+
+/**
+ * The shared minibatch loop: shuffle once per epoch, step every learner on
+ * each batch, evaluate and checkpoint each epoch, stop when asked.
+ *
+ * No step waits for the device (webgpu's queue stays full; on wasm/cpu it
+ * saves a read per metric per step): each step's scalars stay where they are
+ * computed and every `readEvery` steps, at the end of an epoch and when
+ * stopping, they are read in one transfer and reported. A non-finite value is
+ * therefore noticed late: the variables go back to the last weights whose
+ * steps all read finite, and DivergedError names the step range and the metric.
+ */
+async function loop(o: LoopOptions): Promise<LoopResult> {
+  const readEvery = Math.max(1, o.readEvery ?? READ_EVERY);
   const random = mulberry32(o.seed);
-  const optimizer = tf.train.adam(o.learningRate);
+  const optimizers = o.learners.map(() => tf.train.adam(o.learningRate));
+  const allVars = o.learners.flatMap((l) => l.vars);
   const order = range(o.train.count);
   const batches = Math.ceil(o.train.count / o.batchSize);
-  const started = performance.now();
-  let step = 0;
-  let last: Record<string, number> | null = null;
-  let epochsDone = 0;
+  const resume = o.checkpoint?.resume;
+  if (resume) {
+    if (resume.order.length !== o.train.count) throw new Error(`checkpoint of epoch ${resume.epoch} was made on ${resume.order.length} training images, this run has ${o.train.count}`);
+    restoreModelsWeights(o.models, resume);
+    order.set(resume.order);
+    random.state = resume.shuffleRng;
+    restoreLearnersAdam(optimizers, o.learners, resume);
+    if (o.sampler && resume.samplerRng != null) o.sampler.state = resume.samplerRng;
+    // Last, after everything that may draw from Math.random while setting up (the models were built before).
+    if (resume.globalRng !== null) setGlobalRandomState(resume.globalRng);
+  }
+  const started = performance.now() - (resume?.elapsed ?? 0) * 1000;
+  let step = resume?.step ?? 0;
+  let epochsDone = resume?.epoch ?? 0;
+  let last: Record<string, number> | null = resume?.lastMetrics ?? null;
+  let lastGood: tf.Tensor[] = allVars.map((v) => tf.clone(v));
+  const pending: Pending[] = [];
+
+  /** Reads every pending step's scalars in one transfer, checks them, reports the reported learners' ones. */
+  const flush = async () => {
+    if (!pending.length) return;
+    const packed = tf.tidy(() => tf.stack(pending.flatMap((p) => p.values)));
+    const values = await packed.data();
+    packed.dispose();
+    const done = pending.splice(0);
+    tf.dispose(done.flatMap((p) => p.values));
+    let at = 0;
+    const rows = done.map((p) => {
+      const row = Object.fromEntries(p.names.map((name, i) => [name, values[at + i]]));
+      at += p.names.length;
+      return row;
+    });
+    for (const [i, row] of rows.entries()) {
+      const bad = Object.entries(row).find(([, v]) => !Number.isFinite(v));
+      if (!bad) continue;
+      // Back to the weights before this range; its steps are not reported.
+      allVars.forEach((v, j) => v.assign(lastGood[j]));
+      const [first, lastStep] = [done[0].step, done[done.length - 1].step];
+      throw new DivergedError(
+        `${bad[0].replace(':', ' ')} became ${bad[1]} between steps ${first} and ${lastStep} (epoch ${done[i].epoch}; values are read every ${readEvery} steps); ` +
+          `the model keeps the weights from before step ${first}; lower the learning rate (now ${o.learningRate})`,
+        first,
+        lastStep,
+        bad[0].replace(':', ' '),
+      );
+    }
+    // These weights (after the last pending step) are the last good ones now.
+    tf.dispose(lastGood);
+    lastGood = allVars.map((v) => tf.clone(v));
+    const elapsed = (performance.now() - started) / 1000;
+    for (const [i, p] of done.entries()) {
+      const metrics = Object.fromEntries(Object.entries(rows[i]).filter(([name]) => !name.includes(':')));
+      await o.onStep?.({ epoch: p.epoch, epochs: o.epochs, batch: p.batch, batches, step: p.step, metrics, elapsed, images: p.n });
+    }
+  };
+
   try {
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    for (let epoch = epochsDone + 1; epoch <= o.epochs; epoch++) {
       shuffle(order, random);
       for (let b = 0; b < batches; b++) {
         const idx = order.subarray(b * o.batchSize, Math.min(o.train.count, (b + 1) * o.batchSize));
-        let extra: Record<string, tf.Scalar> = {};
-        const loss = optimizer.minimize(() => {
-          const r = o.step(idx);
-          extra = Object.fromEntries(Object.entries(r.extra).map(([k, v]) => [k, tf.keep(v)]));
-          return r.loss;
-        }, true, o.vars) as tf.Scalar;
-        // Async reads: webgpu has no synchronous one under Node (engine/host.ts).
-        const metrics: Record<string, number> = { loss: (await loss.data())[0] };
-        for (const [k, v] of Object.entries(extra)) metrics[k] = (await v.data())[0];
-        tf.dispose([loss, ...Object.values(extra)]);
-        if (!Number.isFinite(metrics.loss)) throw new Error(`loss became ${metrics.loss} at epoch ${epoch}, batch ${b + 1}; lower the learning rate (now ${o.learningRate})`);
+        const names: string[] = [];
+        const values: tf.Scalar[] = [];
+        o.learners.forEach((learner, li) => {
+          const prefix = learner.silent ? `${learner.silent}:` : '';
+          let extra: Record<string, tf.Scalar> = {};
+          const loss = optimizers[li].minimize(() => {
+            const r = learner.step(idx);
+            extra = Object.fromEntries(Object.entries(r.extra).map(([k, v]) => [k, tf.keep(v)]));
+            return r.loss;
+          }, true, learner.vars) as tf.Scalar;
+          names.push(`${prefix}loss`, ...Object.keys(extra).map((k) => `${prefix}${k}`));
+          values.push(loss, ...Object.values(extra));
+        });
         step++;
-        o.onStep?.({ epoch, epochs: o.epochs, batch: b + 1, batches, step, metrics, elapsed: (performance.now() - started) / 1000, images: idx.length });
-        await yieldToEventLoop();
-        if (o.shouldStop?.()) return { stopped: true, epochsDone, last };
+        pending.push({ epoch, batch: b + 1, step, n: idx.length, names, values });
+        if (pending.length >= readEvery) await flush();
+        else await yieldToEventLoop();
+        if (o.shouldStop?.()) {
+          await flush();
+          return { stopped: true, epochsDone, last };
+        }
       }
-      last = await onHost(o.evaluate);
+      await flush();
+      const metrics: Record<string, number> = {};
+      for (const l of o.learners) Object.assign(metrics, await l.evaluate());
+      last = metrics;
       epochsDone = epoch;
-      o.onEpoch?.({ epoch, metrics: last, elapsed: (performance.now() - started) / 1000 });
+      o.onEpoch?.({ epoch, metrics, elapsed: (performance.now() - started) / 1000 });
+      if (o.checkpoint?.save) {
+        await o.checkpoint.save({
+          epoch,
+          step,
+          elapsed: (performance.now() - started) / 1000,
+          shuffleRng: random.state,
+          globalRng: seededState(),
+          workerRng: null,
+          order: order.slice(),
+          weights: await modelsWeights(o.models),
+          adam: await learnersAdam(optimizers, o.learners),
+          lastTest: null,
+          samplerRng: o.sampler?.state ?? null,
+          lastMetrics: metrics,
+        });
+      }
     }
   } finally {
-    optimizer.dispose();
-    // What follows training (evaluations, samples) reads synchronously: on webgpu, continue on the host backend.
+    tf.dispose(pending.flatMap((p) => p.values));
+    tf.dispose(lastGood);
+    optimizers.forEach((opt) => opt.dispose());
+    // What follows training (samples, pictures, likelihoods) reads synchronously: on webgpu, continue on the host backend.
     await leaveWebgpu();
   }
   return { stopped: false, epochsDone, last };
 }
 
+function seededState(): number | null {
+  try {
+    return globalRandomState();
+  } catch {
+    return null; // not a job process (a unit test): nothing to restore
+  }
+}
+
+/** Every weight of `models`, in order, read asynchronously (webgpu has no synchronous read under Node). */
+async function modelsWeights(models: tf.LayersModel[]): Promise<TrainCheckpoint['weights']> {
+  const out: TrainCheckpoint['weights'] = [];
+  for (const m of models) for (const w of m.weights) out.push({ name: w.originalName, shape: w.shape as number[], values: (await w.read().data()) as Float32Array });
+  return out;
+}
+
+function restoreModelsWeights(models: tf.LayersModel[], c: TrainCheckpoint): void {
+  const ws = models.flatMap((m) => m.weights);
+  if (ws.length !== c.weights.length || ws.some((w, i) => w.shape.join('x') !== c.weights[i].shape.join('x'))) {
+    throw new Error(`checkpoint of epoch ${c.epoch} does not fit this model (${c.weights.length} weights saved, ${ws.length} in the model)`);
+  }
+  tf.tidy(() => ws.forEach((w, i) => w.write(tf.tensor(c.weights[i].values, c.weights[i].shape))));
+}
+
+/**
+ * All learners' optimizer moments, one after the other in the checkpoint's flat
+ * arrays. Every learner steps on every batch, so their β-products are the same.
+ */
+async function learnersAdam(optimizers: tf.AdamOptimizer[], learners: Learner[]): Promise<FlatAdamMoments> {
+  const parts: FlatAdamMoments[] = [];
+  for (const [i, l] of learners.entries()) parts.push(await readAdam(optimizers[i], l.vars));
+  const join = (k: 'm' | 'v') => {
+    const out = new Float32Array(parts.reduce((n, p) => n + p[k].length, 0));
+    let off = 0;
+    for (const p of parts) {
+      out.set(p[k], off);
+      off += p[k].length;
+    }
+    return out;
+  };
+  return { m: join('m'), v: join('v'), accBeta1: parts[0].accBeta1, accBeta2: parts[0].accBeta2 };
+}
+
+function restoreLearnersAdam(optimizers: tf.AdamOptimizer[], learners: Learner[], c: TrainCheckpoint): void {
+  const total = learners.reduce((n, l) => n + l.vars.reduce((s, v) => s + v.size, 0), 0);
+  // The latent models train with Adam only: a checkpoint without its moments was not written by this loop.
+  if (!c.adam) throw new Error(`checkpoint of epoch ${c.epoch}: it holds no Adam state, so it was not written by this job`);
+  const adam = c.adam;
+  if (adam.m.length !== total) throw new Error(`checkpoint of epoch ${c.epoch}: optimizer state has ${adam.m.length} values, the models ${total}`);
+  let off = 0;
+  learners.forEach((l, i) => {
+    const size = l.vars.reduce((s, v) => s + v.size, 0);
+    restoreAdam(optimizers[i], l.vars, { m: adam.m.subarray(off, off + size), v: adam.v.subarray(off, off + size), accBeta1: adam.accBeta1, accBeta2: adam.accBeta2 });
+    off += size;
+  });
+}
+
 const trainableOf = (...models: tf.LayersModel[]) => models.flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
 
-/** Mean test reconstruction loss of an autoencoder, in batches. */
-export function evaluateAutoencoder(ae: Autoencoder, test: Split, loss: ReconLoss, batchSize = 500): number {
-  let sum = 0;
-  for (let from = 0; from < test.count; from += batchSize) {
-    const n = Math.min(batchSize, test.count - from);
-    sum += tf.tidy(() => {
-      const x = batchOf(test, range(n).map((i) => i + from), ae.inputShape);
-      return reconLoss(loss, ae.logits.predict(x) as tf.Tensor, x).dataSync()[0];
-    }) * n;
-  }
+/** Mean test reconstruction loss of an autoencoder, summed in batches and read once (asynchronously: any backend). */
+export async function evaluateAutoencoder(ae: Autoencoder, test: Split, loss: ReconLoss, batchSize = 500): Promise<number> {
+  const [sum] = await sumOnDevice(test, batchSize, (from, n) => {
+    const x = batchOf(test, range(n).map((i) => i + from), ae.inputShape);
+    return [tf.mul(reconLoss(loss, ae.logits.predict(x) as tf.Tensor, x), n)];
+  });
   return sum / test.count;
+}
+
+/**
+ * Sums `f`'s scalars over `split` in batches on the backend that holds the
+ * model, then reads the totals once: no synchronous read, so evaluation runs
+ * on webgpu too (and stalls it once per evaluation, not once per batch).
+ */
+async function sumOnDevice(split: Split, batchSize: number, f: (from: number, n: number) => tf.Tensor[]): Promise<Float32Array> {
+  let sums: tf.Tensor | null = null;
+  for (let from = 0; from < split.count; from += batchSize) {
+    const n = Math.min(batchSize, split.count - from);
+    const next: tf.Tensor = tf.tidy(() => {
+      const batch = tf.stack(f(from, n).map((t) => tf.sum(t)));
+      return sums ? tf.add(sums, batch) : batch;
+    });
+    sums?.dispose();
+    sums = next;
+  }
+  if (!sums) return new Float32Array(0);
+  const values = (await sums.data()) as Float32Array;
+  sums.dispose();
+  return values;
 }
 
 export interface AeTrainOptions extends LoopHooks, TrainingData {
@@ -121,11 +322,11 @@ export interface AeTrainOptions extends LoopHooks, TrainingData {
   guide?: { teacher: Autoencoder; temperature: number; alpha: number };
 }
 
-export async function trainAutoencoder(o: AeTrainOptions) {
-  const { ae, guide } = o;
-  return loop({
-    ...o,
+/** One autoencoder's learner: reconstruction loss, plus the code-matching term when guided. */
+function aeLearner(o: TrainingData & { loss: ReconLoss }, ae: Autoencoder, guide: AeTrainOptions['guide'], metric: string, silent?: string): Learner {
+  return {
     vars: trainableOf(ae.model),
+    silent,
     step: (idx): { loss: tf.Scalar; extra: Record<string, tf.Scalar> } => {
       const x = batchOf(o.train, idx, ae.inputShape);
       const recon = reconLoss(o.loss, ae.logits.apply(x) as tf.Tensor, x);
@@ -137,7 +338,27 @@ export async function trainAutoencoder(o: AeTrainOptions) {
       const loss = tf.add(recon, tf.mul(guide.alpha * guide.temperature * guide.temperature, match)) as tf.Scalar;
       return { loss, extra: { recon, code_mse: match } };
     },
-    evaluate: () => ({ test_recon_loss: evaluateAutoencoder(ae, o.test, o.loss) }),
+    evaluate: async () => ({ [metric]: await evaluateAutoencoder(ae, o.test, o.loss) }),
+  };
+}
+
+export async function trainAutoencoder(o: AeTrainOptions): Promise<LoopResult> {
+  return loop({ ...o, models: [o.ae.model], learners: [aeLearner(o, o.ae, o.guide, 'test_recon_loss')] });
+}
+
+/**
+ * AE-guided distillation with its baseline: the student alone and the guided
+ * student train side by side, on the same batches (one shuffle: same seed, same
+ * data, the comparison the job is for), one optimizer each. Epoch metrics are
+ * `alone_test_recon_loss` and the guided student's; steps report the guided one.
+ * Side by side rather than one after the other so one checkpoint per epoch
+ * holds both, and the two curves grow together.
+ */
+export async function trainAeDistill(o: Omit<AeTrainOptions, 'ae' | 'guide'> & { alone: Autoencoder; guided: Autoencoder; guide: NonNullable<AeTrainOptions['guide']> }): Promise<LoopResult> {
+  return loop({
+    ...o,
+    models: [o.alone.model, o.guided.model],
+    learners: [aeLearner(o, o.alone, undefined, 'alone_test_recon_loss', 'alone'), aeLearner(o, o.guided, o.guide, 'test_recon_loss')],
   });
 }
 
@@ -186,38 +407,39 @@ function vaeTerms(s: VaeSpec, x: tf.Tensor2D, random: () => number, training: bo
 
 export interface VaeTrainOptions extends LoopHooks, VaeSpec, TrainingData {}
 
-export async function trainVae(o: VaeTrainOptions) {
+export async function trainVae(o: VaeTrainOptions): Promise<LoopResult> {
+  // The sampler's own generator (not the shuffle's): its state goes into the checkpoint.
   const random = mulberry32(o.seed ^ 0x9e3779b9);
   return loop({
     ...o,
-    vars: trainableOf(o.vae.encoder, o.vae.decoder),
-    step: (idx) => {
-      const x = batchOf(o.train, idx, [784]) as tf.Tensor2D;
-      const t = vaeTerms(o, x, random, true);
-      const recon = tf.mean(t.recon) as tf.Scalar;
-      const kl = tf.mean(t.kl) as tf.Scalar;
-      const loss = tf.add(recon, kl) as tf.Scalar; // −ELBO
-      return { loss, extra: { elbo: tf.neg(loss) as tf.Scalar, recon, kl } };
-    },
-    evaluate: () => evaluateVae(o, o.test, mulberry32(o.seed)),
+    models: [o.vae.encoder, o.vae.decoder],
+    sampler: random,
+    learners: [
+      {
+        vars: trainableOf(o.vae.encoder, o.vae.decoder),
+        step: (idx) => {
+          const x = batchOf(o.train, idx, [784]) as tf.Tensor2D;
+          const t = vaeTerms(o, x, random, true);
+          const recon = tf.mean(t.recon) as tf.Scalar;
+          const kl = tf.mean(t.kl) as tf.Scalar;
+          const loss = tf.add(recon, kl) as tf.Scalar; // −ELBO
+          return { loss, extra: { elbo: tf.neg(loss) as tf.Scalar, recon, kl } };
+        },
+        // A fresh generator each epoch: evaluation draws the same noise every time, and keeps no state across epochs.
+        evaluate: () => evaluateVae(o, o.test, mulberry32(o.seed)),
+      },
+    ],
   });
 }
 
-/** Test ELBO and its two terms (one sample per image), in batches. */
-export function evaluateVae(s: VaeSpec, test: Split, random: () => number, batchSize = 500): Record<string, number> {
-  let recon = 0;
-  let kl = 0;
-  for (let from = 0; from < test.count; from += batchSize) {
-    const n = Math.min(batchSize, test.count - from);
-    const [r, k] = tf.tidy(() => {
-      const t = vaeTerms(s, batchOf(test, range(n).map((i) => i + from), [784]) as tf.Tensor2D, random, false);
-      return [tf.sum(t.recon).dataSync()[0], tf.sum(t.kl).dataSync()[0]];
-    });
-    recon += r;
-    kl += k;
-  }
-  recon /= test.count;
-  kl /= test.count;
+/** Test ELBO and its two terms (one sample per image), summed in batches and read once (any backend). */
+export async function evaluateVae(s: VaeSpec, test: Split, random: () => number, batchSize = 500): Promise<Record<string, number>> {
+  const [r, k] = await sumOnDevice(test, batchSize, (from, n) => {
+    const t = vaeTerms(s, batchOf(test, range(n).map((i) => i + from), [784]) as tf.Tensor2D, random, false);
+    return [t.recon, t.kl];
+  });
+  const recon = r / test.count;
+  const kl = k / test.count;
   return { test_elbo: -(recon + kl), test_recon: recon, test_kl: kl };
 }
 
