@@ -50,8 +50,8 @@ await build({
   format: 'esm',
   target: 'node20',
   banner: { js: banner },
-  // Optional native packages: absent in the bundle, the chain passes them over.
-  external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+  // Optional native packages: absent in the bundle, the backend chain (and ONNX verification) passes them over.
+  external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node'],
   // The bench's `logging` command opens SQLite; the bundle runs `train` only: a stub that says so.
   plugins: [
     {
