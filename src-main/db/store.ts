@@ -254,6 +254,11 @@ export class Store {
     })();
   }
 
+  /** Replaces a run's results (a cancelled sweep's, counted when its last run has stopped). */
+  setSummary(runId: string, summary: Summary): void {
+    this.db.prepare(`UPDATE runs SET summary=? WHERE id=?`).run(JSON.stringify(summary), runId);
+  }
+
   /** A sweep's runs, by setting then seed. */
   sweepMembers(sweepId: string): Run[] {
     return (this.db.prepare(`SELECT * FROM runs WHERE sweep_id = ? ORDER BY sweep_setting, sweep_seed`).all(sweepId) as RunRecord[]).map((r) => this.toRun(r));

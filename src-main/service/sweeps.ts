@@ -118,7 +118,7 @@ export class SweepRunner {
     const summary = { runs: members.length, completed, ...this.bestSetting(sweepId) };
     const sweep = store.getRun(sweepId)!;
     if (sweep.status === 'cancelled') {
-      store.db.prepare(`UPDATE runs SET summary=? WHERE id=?`).run(JSON.stringify(summary), sweepId);
+      store.setSummary(sweepId, summary);
       this.deps.emitRun(sweepId);
       return { status: 'cancelled' };
     }
