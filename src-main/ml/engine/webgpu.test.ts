@@ -316,6 +316,42 @@ test('a NaN on webgpu stops the job late but names the steps and keeps the last 
   assert.ok(weights.every((w) => w.every(Number.isFinite)), 'weights restored to finite values');
 });
 
+test('a NaN just after an epoch ends restores the weights of that epoch\'s end, as the message says', { skip }, async () => {
+  await tf.setBackend('webgpu');
+  const model = buildStudent();
+  // 48 images at batch 4: 12 steps an epoch, read every 5 (after steps 5 and 10, then at the epoch's end, 12).
+  let steps = 0;
+  let atEpochEnd: tf.Tensor[] = [];
+  let error: unknown;
+  try {
+    await trainClassifierOnDevice({
+      model, train: ds.train, test: test4, epochs: 2, batchSize: 4, learningRate: 0.01, seed: 1, readEvery: 5,
+      onEpoch: (e) => {
+        if (e.epoch === 1) atEpochEnd = model.getWeights().map((w) => tf.clone(w));
+      },
+      // Poison the weights after step 13 (the first of epoch 2): noticed at the read after step 17.
+      afterStep: () => {
+        if (++steps !== 13) return;
+        const l = model.getLayer('FC1');
+        const w = l.getWeights();
+        l.setWeights([tf.fill(w[0].shape, NaN), w[1]]);
+      },
+    });
+  } catch (e) {
+    error = e;
+  }
+  const restored = await Promise.all(model.getWeights().map((w) => w.data()));
+  const expected = await Promise.all(atEpochEnd.map((w) => w.data()));
+  tf.dispose(atEpochEnd);
+  model.dispose();
+  await tf.setBackend('wasm');
+  assert.ok(error instanceof DivergedError, String(error));
+  assert.deepEqual([error.firstStep, error.lastStep], [13, 17]);
+  assert.match(error.message, /keeps the weights from before step 13/);
+  assert.equal(restored.length, expected.length);
+  restored.forEach((w, i) => assert.deepEqual(Array.from(w), Array.from(expected[i]), `weight ${i}: the end of epoch 1, not the read after step 10`));
+});
+
 test('cancelling on webgpu reports every step taken, then stops', { skip }, async () => {
   await tf.setBackend('webgpu');
   const model = buildStudent();

@@ -82,7 +82,6 @@ export async function trainClassifierOnDevice(o: TrainOptions & { readEvery?: nu
   const student = logitsModel(o.model);
   const optimizer = tf.train.adam(o.learningRate);
   let lastGood: tf.Tensor[] = vars.map((v) => tf.clone(v));
-  let candidate: tf.Tensor[] | null = null;
   const pending: Pending[] = [];
   const started = performance.now();
   let step = 0;
@@ -96,6 +95,9 @@ export async function trainClassifierOnDevice(o: TrainOptions & { readEvery?: nu
   /** Reads every pending step's loss and hits in one transfer, reports them, and checks they are finite. */
   const flush = async () => {
     if (!pending.length) return;
+    // The weights after the last pending step become the last good ones once the range reads finite
+    // (at every read: the end of an epoch and a cancel too, or a later NaN would restore older weights than it says).
+    const candidate = vars.map((v) => tf.clone(v));
     const packed = tf.tidy(() => tf.stack(pending.flatMap((p) => [p.loss, p.hits])));
     const values = await packed.data();
     packed.dispose();
@@ -105,8 +107,7 @@ export async function trainClassifierOnDevice(o: TrainOptions & { readEvery?: nu
     if (bad >= 0) {
       // Back to the weights before this range; the range's steps are not reported.
       vars.forEach((v, i) => v.assign(lastGood[i]));
-      tf.dispose(candidate ?? []);
-      candidate = null;
+      tf.dispose(candidate);
       throw new DivergedError(
         `loss became ${values[2 * bad]} between steps ${done[0].step} and ${done[done.length - 1].step} (epoch ${done[bad].epoch}; losses are read every ${readEvery} steps on the GPU); ` +
           `the model keeps the weights from before step ${done[0].step}; lower the learning rate (now ${o.learningRate})`,
@@ -115,11 +116,8 @@ export async function trainClassifierOnDevice(o: TrainOptions & { readEvery?: nu
         'loss',
       );
     }
-    if (candidate) {
-      tf.dispose(lastGood);
-      lastGood = candidate;
-      candidate = null;
-    }
+    tf.dispose(lastGood);
+    lastGood = candidate;
     const elapsed = (performance.now() - started) / 1000;
     done.forEach((p, i) => {
       const loss = values[2 * i];
@@ -157,9 +155,6 @@ export async function trainClassifierOnDevice(o: TrainOptions & { readEvery?: nu
           step++;
           pending.push({ epoch, batch: b + 1, step, n, loss, hits });
           if (pending.length >= readEvery) {
-            // The weights after this step become the last good ones once its losses read finite.
-            tf.dispose(candidate ?? []);
-            candidate = vars.map((v) => tf.clone(v));
             await flush();
           } else {
             await yieldToEventLoop();
@@ -188,7 +183,7 @@ export async function trainClassifierOnDevice(o: TrainOptions & { readEvery?: nu
     }
   } finally {
     tf.dispose(pending.flatMap((p) => [p.loss, p.hits]));
-    tf.dispose([...lastGood, ...(candidate ?? [])]);
+    tf.dispose(lastGood);
     optimizer.dispose();
     train.dispose();
     test.dispose();
