@@ -18,6 +18,7 @@ import { digamma, lgamma } from '../latent/special.js';
 import { multiGammaKl, sampleGamma } from '../latent/distributions.js';
 import { sampleGammaOnDevice } from '../latent/gamma-device.js';
 import { mulberry32, seedGlobalRandom } from '../train/rng.js';
+import type { TrainCheckpoint } from '../train/checkpoint.js';
 
 const onRealGpu = process.env.DISTILLERY_GPU_CHECK === '1';
 
@@ -350,6 +351,31 @@ test('a NaN just after an epoch ends restores the weights of that epoch\'s end, 
   assert.match(error.message, /keeps the weights from before step 13/);
   assert.equal(restored.length, expected.length);
   restored.forEach((w, i) => assert.deepEqual(Array.from(w), Array.from(expected[i]), `weight ${i}: the end of epoch 1, not the read after step 10`));
+});
+
+test('a webgpu run resumed from its epoch-1 checkpoint ends with the uninterrupted run\'s weights', { skip }, async () => {
+  await tf.setBackend('webgpu');
+  const run = async (resume?: TrainCheckpoint) => {
+    seedGlobalRandom(7);
+    const model = buildStudent();
+    const saved: TrainCheckpoint[] = [];
+    await trainClassifierOnDevice({
+      model, train: ds.train, test: test4, epochs: 2, batchSize: 8, learningRate: 0.01, seed: 3, readEvery: 4,
+      checkpoint: { save: (c) => void saved.push(c), resume },
+    });
+    const weights = await Promise.all(model.getWeights().map((w) => w.data()));
+    model.dispose();
+    return { weights, saved };
+  };
+  const whole = await run();
+  assert.deepEqual(whole.saved.map((c) => c.epoch), [1, 2]);
+  assert.ok(whole.saved[0].adam && whole.saved[0].adam.m.some((x) => x !== 0), 'Adam moments are in the checkpoint');
+  const resumed = await run(whole.saved[0]);
+  await tf.setBackend('wasm');
+  assert.deepEqual(resumed.saved.map((c) => c.epoch), [2], 'only epoch 2 is trained again');
+  let maxDiff = 0;
+  whole.weights.forEach((w, i) => w.forEach((x, j) => (maxDiff = Math.max(maxDiff, Math.abs(x - resumed.weights[i][j])))));
+  assert.ok(maxDiff <= 1e-5, `resumed weights differ by ${maxDiff}`);
 });
 
 test('cancelling on webgpu reports every step taken, then stops', { skip }, async () => {

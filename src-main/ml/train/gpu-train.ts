@@ -12,13 +12,17 @@
 // - a non-finite loss is therefore noticed up to `readEvery` steps late: the
 //   variables go back to the last weights whose steps all had finite losses,
 //   and DivergedError names the step range and the metric. Cancelling flushes
-//   the pending reports the same way, then stops.
+//   the pending reports the same way, then stops;
+// - end-of-epoch checkpoints as trainClassifier's (weights and tf.train.adam's
+//   moments read asynchronously, adam-state.ts), so a run resumes on webgpu.
 import * as tf from '@tensorflow/tfjs';
 import { logitsModel } from '../models/classifiers.js';
-import { batchLossAndHits, type TrainOptions, type TrainResult } from './classifier-trainer.js';
+import { batchLossAndHits, restoreWeights, type TrainOptions, type TrainResult } from './classifier-trainer.js';
 import { softCrossEntropy } from './distill-loss.js';
 import { DeviceSplit, mapOnDevice } from './gpu-data.js';
-import { mulberry32, shuffle } from './rng.js';
+import { readAdam, restoreAdam } from './adam-state.js';
+import type { TrainCheckpoint } from './checkpoint.js';
+import { globalRandomState, mulberry32, setGlobalRandomState, shuffle } from './rng.js';
 
 /** Steps between two reads of the losses: long enough to keep the GPU queue full, short enough for a live chart. */
 export const READ_EVERY = 25;
@@ -33,6 +37,14 @@ export class DivergedError extends Error {
   ) {
     super(message);
     this.name = 'DivergedError';
+  }
+}
+
+function seededState(): number | null {
+  try {
+    return globalRandomState();
+  } catch {
+    return null; // not a job process (a unit test): nothing to restore
   }
 }
 
@@ -81,13 +93,24 @@ export async function trainClassifierOnDevice(o: TrainOptions & { readEvery?: nu
   const vars = o.model.trainableWeights.map((w) => w.read() as tf.Variable);
   const student = logitsModel(o.model);
   const optimizer = tf.train.adam(o.learningRate);
+  const resume = o.checkpoint?.resume;
+  if (resume) {
+    if (resume.order.length !== o.train.count) throw new Error(`checkpoint of epoch ${resume.epoch} was made on ${resume.order.length} training images, this run has ${o.train.count}`);
+    if (!resume.adam) throw new Error(`checkpoint of epoch ${resume.epoch} was made with sgd; the GPU trainer runs Adam (resume with the run's own options)`);
+    restoreWeights(o.model, resume);
+    order.set(resume.order);
+    random.state = resume.shuffleRng;
+    restoreAdam(optimizer, vars, resume.adam);
+    // Last, after everything that may draw from Math.random while setting up.
+    if (resume.globalRng !== null) setGlobalRandomState(resume.globalRng);
+  }
   let lastGood: tf.Tensor[] = vars.map((v) => tf.clone(v));
   const pending: Pending[] = [];
-  const started = performance.now();
-  let step = 0;
+  const started = performance.now() - (resume?.elapsed ?? 0) * 1000;
+  let step = resume?.step ?? 0;
   let stopped = false;
-  let epochsDone = 0;
-  let last: { accuracy: number; loss: number } | null = null;
+  let epochsDone = resume?.epoch ?? 0;
+  let last: { accuracy: number; loss: number } | null = resume?.lastTest ?? null;
   let epochLoss = 0;
   let epochHits = 0;
   let epochSeen = 0;
@@ -130,7 +153,7 @@ export async function trainClassifierOnDevice(o: TrainOptions & { readEvery?: nu
   };
 
   try {
-    for (let epoch = 1; epoch <= o.epochs && !stopped; epoch++) {
+    for (let epoch = epochsDone + 1; epoch <= o.epochs && !stopped; epoch++) {
       shuffle(order, random);
       const perm = tf.tensor1d(Int32Array.from(order), 'int32');
       epochLoss = epochHits = epochSeen = 0;
@@ -180,6 +203,24 @@ export async function trainClassifierOnDevice(o: TrainOptions & { readEvery?: nu
         testAccuracy: last.accuracy,
         elapsed: (performance.now() - started) / 1000,
       });
+      if (o.checkpoint?.save) {
+        // Read asynchronously: webgpu has no synchronous read under Node.
+        const weights: TrainCheckpoint['weights'] = [];
+        for (const w of o.model.weights) weights.push({ name: w.originalName, shape: w.shape as number[], values: (await w.read().data()) as Float32Array });
+        await o.checkpoint.save({
+          epoch,
+          step,
+          elapsed: (performance.now() - started) / 1000,
+          shuffleRng: random.state,
+          globalRng: seededState(),
+          workerRng: null,
+          order: order.slice(),
+          weights,
+          adam: await readAdam(optimizer, vars),
+          schedule: { epoch, learningRate: o.learningRate },
+          lastTest: last,
+        });
+      }
     }
   } finally {
     tf.dispose(pending.flatMap((p) => [p.loss, p.hits]));
