@@ -1,4 +1,4 @@
-"""PyTorch reference trainer for `npm run bench -- train`: the seed's models,
+"""PyTorch reference trainer for `npm run bench -- train`: Distillery's classifier models,
 the same MNIST images and batch size, Adam; prints one JSON line per model.
 Run with Debian's /usr/bin/python3 (python3-torch). Benchmark only, never a
 runtime dependency of Distillery.
@@ -33,6 +33,50 @@ def student():
     return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
+def lenet300():
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 300), nn.ReLU(), nn.Linear(300, 100), nn.ReLU(), nn.Linear(100, 10))
+
+
+def lenet5():
+    # Caffe's MNIST LeNet as Distillery builds it: no nonlinearity after the convolutions.
+    return nn.Sequential(
+        nn.Conv2d(1, 20, 5), nn.MaxPool2d(2), nn.Conv2d(20, 50, 5), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10))
+
+
+def hinton_mlp(hidden, dropout):
+    layers = [nn.Flatten(), nn.Linear(784, hidden), nn.ReLU()]
+    if dropout:
+        layers.append(nn.Dropout(dropout))
+    layers += [nn.Linear(hidden, hidden), nn.ReLU()]
+    if dropout:
+        layers.append(nn.Dropout(dropout))
+    return nn.Sequential(*layers, nn.Linear(hidden, 10))
+
+
+def keras_cnn(f1, f2):
+    # TensorFlow's "same" padding at stride 2 pads one pixel right and bottom (28 -> 14 -> 7); the
+    # stride-1 max-pool's "same" padding too (zeros after a ReLU give the same maximum as -inf).
+    return nn.Sequential(
+        nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(1, f1, 3, stride=2), nn.ReLU(),
+        nn.ZeroPad2d((0, 1, 0, 1)), nn.MaxPool2d(2, stride=1),
+        nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(f1, f2, 3, stride=2),
+        nn.Flatten(), nn.Linear(f2 * 49, 10))
+
+
+# Distillery's classifier models (src-main/ml/models/classifiers.ts), layer for layer.
+MODELS = {
+    'teacher': teacher,
+    'student': student,
+    'lenet300': lenet300,
+    'lenet5': lenet5,
+    'hinton-teacher': lambda: hinton_mlp(1200, 0.5),
+    'hinton-student': lambda: hinton_mlp(800, 0),
+    'keras-teacher': lambda: keras_cnn(256, 512),
+    'keras-student': lambda: keras_cnn(16, 32),
+}
+
+
 def main():
     images_path, labels_path, images, batch, threads, models = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6].split(',')
     want = sys.argv[7] if len(sys.argv) > 7 else 'cpu'
@@ -44,7 +88,7 @@ def main():
     sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
     name_of_device = torch.cuda.get_device_name(0) if device == 'cuda' else 'cpu'
     for name in models:
-        model = (teacher() if name == 'teacher' else student()).to(device)
+        model = MODELS[name]().to(device)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         loss_fn = nn.CrossEntropyLoss()
 

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { JobEvent } from '../contract/jobs.js';
 import { loadDataset, resolveDataset } from '../ml/data/datasets.js';
 import { initBackend, type BackendName } from '../ml/engine/backend.js';
-import { buildClassifier, logitsModel, type ClassifierModel } from '../ml/models/classifiers.js';
+import { buildClassifier, CLASSIFIER_MODELS, logitsModel, type ClassifierModel } from '../ml/models/classifiers.js';
 import { trainClassifier } from '../ml/train/classifier-trainer.js';
 import { softCrossEntropy } from '../ml/train/distill-loss.js';
 import { seedGlobalRandom } from '../ml/train/rng.js';
@@ -91,10 +91,10 @@ const benchBackend = () =>
 program
   .command('train')
   .description('training images/s: Distillery vs PyTorch, same data and batch size (on webgpu: batches 64 and 512, PyTorch on CUDA where it has it)')
-  .option('--models <list>', 'comma-separated', 'teacher,student')
+  .option('--models <list>', `comma-separated, or "all" (${CLASSIFIER_MODELS.join(', ')})`, 'teacher,student')
   .option('--batch-size <list>', 'batch sizes, comma-separated (default: 64; 64,512 on webgpu)')
-  .option('--teacher-images <n>', 'images timed for the teacher', '1280')
-  .option('--student-images <n>', 'images timed for the student', '12800')
+  .option('--teacher-images <n>', 'images timed for the convolutional models (teacher, lenet5, keras-*)', '1280')
+  .option('--student-images <n>', 'images timed for the dense ones (student, lenet300, hinton-*)', '12800')
   .option('--min-steps <n>', 'at least this many steps per model and batch size (default: 10; 60 on webgpu, whose losses are read every 25 steps)')
   .option('--threads <n>', 'PyTorch threads (the machine has 2 cores)', '2')
   .option('--torch-device <d>', 'PyTorch device: auto (CUDA when available), cuda, cpu (default: auto on webgpu, else cpu)')
@@ -104,8 +104,12 @@ program
     const batches = String(o.batchSize ?? (gpu ? '64,512' : '64')).split(',').map(Number);
     const minSteps = Number(o.minSteps ?? (gpu ? 60 : 10));
     const torchDevice = String(o.torchDevice ?? (gpu ? 'auto' : 'cpu'));
-    const models = String(o.models).split(',') as ClassifierModel[];
-    const count = (m: string, batch: number) => Math.max(Number(m === 'teacher' ? o.teacherImages : o.studentImages), batch * minSteps);
+    const models = (o.models === 'all' ? [...CLASSIFIER_MODELS] : String(o.models).split(',')) as ClassifierModel[];
+    const unknown = models.filter((m) => !(CLASSIFIER_MODELS as readonly string[]).includes(m));
+    if (unknown.length) throw new Error(`--models: unknown model(s) ${unknown.join(', ')} (${CLASSIFIER_MODELS.join(', ')}, or all)`);
+    // Convolutions cost ~10× more per image: fewer images keep each timing to seconds.
+    const conv = (m: string) => m === 'teacher' || m === 'lenet5' || m.startsWith('keras-');
+    const count = (m: string, batch: number) => Math.max(Number(conv(m) ? o.teacherImages : o.studentImages), batch * minSteps);
     const adapter = info.adapter ? (info.adapter.description || info.adapter.device || info.adapter.architecture).replace(/\s+/g, '_') : 'none';
     console.log(`# backend ${info.backend} (${info.device}); batches ${batches.join(', ')}; PyTorch threads ${o.threads}, device ${torchDevice}`);
     for (const batch of batches) {
