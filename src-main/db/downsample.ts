@@ -68,3 +68,112 @@ export function downsample(x: ArrayLike<number>, y: ArrayLike<number>, budget: n
   }
   return { x: ox, y: oy };
 }
+
+// ---- Step-aligned buckets, read from the metric rollup ---------------------
+//
+// The store keeps, for every series, fixed buckets of ROLLUP_STEPS steps
+// with their first, min, max and last row (migrations/0006_metric_rollup.sql).
+// A long series is drawn from display buckets made of whole rollup buckets:
+// `g` consecutive 64-step slots each, g = ceil(slots spanned / budget), so at
+// most `budget` display buckets, and each one's first/min/max/last follows
+// from its slots' without reading a metric row. `bucketizeByStep` is the same
+// thing computed from every row (the reference; tests hold the two equal).
+
+/** Steps per rollup bucket: bucket = step >> 6. */
+export const ROLLUP_STEPS = 64;
+
+/** One metric row as the rollup keeps it; `row` is its rowid (ties and order). */
+export interface StepPoint {
+  row: number;
+  step: number;
+  epoch: number;
+  value: number;
+  t: number;
+}
+
+export interface StepBucket {
+  first: StepPoint;
+  min: StepPoint;
+  max: StepPoint;
+  last: StepPoint;
+  count: number;
+}
+
+/** A rollup row: its 64-step slot and that slot's summary. */
+export interface RollupBucket extends StepBucket {
+  bucket: number;
+}
+
+const slotOf = (step: number) => Math.floor(step / ROLLUP_STEPS);
+const before = (a: StepPoint, b: StepPoint) => a.step < b.step || (a.step === b.step && a.row < b.row);
+
+/** Slots per display bucket for a series spanning slots `first`..`last`. */
+export function slotsPerBucket(firstSlot: number, lastSlot: number, budget: number): number {
+  return Math.max(1, Math.ceil((lastSlot - firstSlot + 1) / Math.max(1, Math.floor(budget))));
+}
+
+/**
+ * The reference: display buckets of whole 64-step slots computed from every
+ * row. `points` must be in (step, row) order; ties of min/max keep the
+ * earliest point.
+ */
+export function bucketizeByStep(points: readonly StepPoint[], budget: number): StepBucket[] {
+  if (points.length === 0) return [];
+  const s0 = slotOf(points[0].step);
+  const g = slotsPerBucket(s0, slotOf(points[points.length - 1].step), budget);
+  const out: StepBucket[] = [];
+  let cur: StepBucket | undefined;
+  let curIndex = -1;
+  for (const p of points) {
+    const k = Math.floor((slotOf(p.step) - s0) / g);
+    if (k !== curIndex || !cur) {
+      cur = { first: p, min: p, max: p, last: p, count: 0 };
+      out.push(cur);
+      curIndex = k;
+    }
+    cur.count++;
+    cur.last = p;
+    if (p.value < cur.min.value) cur.min = p;
+    if (p.value > cur.max.value) cur.max = p;
+  }
+  return out;
+}
+
+/** The same display buckets from the rollup's rows of one series, in slot order. */
+export function mergeRollup(rows: readonly RollupBucket[], budget: number): StepBucket[] {
+  if (rows.length === 0) return [];
+  const s0 = rows[0].bucket;
+  const g = slotsPerBucket(s0, rows[rows.length - 1].bucket, budget);
+  const out: StepBucket[] = [];
+  let cur: StepBucket | undefined;
+  let curIndex = -1;
+  for (const r of rows) {
+    const k = Math.floor((r.bucket - s0) / g);
+    if (k !== curIndex || !cur) {
+      cur = { first: r.first, min: r.min, max: r.max, last: r.last, count: r.count };
+      out.push(cur);
+      curIndex = k;
+      continue;
+    }
+    cur.count += r.count;
+    // Slots come in step order, and each slot's min/max is already its earliest: strict comparisons keep the earliest.
+    if (r.min.value < cur.min.value) cur.min = r.min;
+    if (r.max.value > cur.max.value) cur.max = r.max;
+    if (before(cur.last, r.last)) cur.last = r.last;
+    if (before(r.first, cur.first)) cur.first = r.first;
+  }
+  return out;
+}
+
+/** The points to draw: each bucket's first, min, max and last, each row once, in (step, row) order. */
+export function bucketPoints(buckets: readonly StepBucket[]): StepPoint[] {
+  const out: StepPoint[] = [];
+  for (const b of buckets) {
+    const picked = [b.first, b.min, b.max, b.last];
+    const seen = new Set<number>();
+    const uniq = picked.filter((p) => !seen.has(p.row) && (seen.add(p.row), true));
+    uniq.sort((p, q) => (before(p, q) ? -1 : before(q, p) ? 1 : 0));
+    out.push(...uniq);
+  }
+  return out;
+}

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUN_STATUSES, type ArtifactRow, type LogRow, type MetricRow, type Run, type RunParent, type RunStatus } from '../contract/api.js';
 import type { CompareSeries, CompareXAxis, SizeCard } from '../contract/api.js';
-import { bucketize, downsample } from './downsample.js';
+import { bucketPoints, downsample, mergeRollup, type RollupBucket, type StepPoint } from './downsample.js';
 import type { JobConfig, JobEvent, Summary } from '../contract/jobs.js';
 import { migrate } from './migrate.js';
 import { AmbiguousIdError, NotFoundError } from '../contract/errors.js';
@@ -66,6 +66,34 @@ function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+// ---- The metric rollup (migrations/0006_metric_rollup.sql) -----------------
+
+const ROLLUP_POINTS = ['first', 'min', 'max', 'last'] as const;
+const ROLLUP_FIELDS = ['row', 'step', 'epoch', 'value', 't'] as const;
+/** Columns of a metric_buckets row as read back: bucket, n, then first/min/max/last × row/step/value (and epoch, t when asked). */
+const rollupColumns = (fields: readonly string[]) => ['bucket', 'n', ...ROLLUP_POINTS.flatMap((p) => fields.map((f) => `${p}_${f}`))].join(', ');
+const ROLLUP_SHORT = ['row', 'step', 'value'] as const;
+const ROLLUP_WINS: Record<(typeof ROLLUP_POINTS)[number], string> = {
+  first: '(excluded.first_step, excluded.first_row) < (first_step, first_row)',
+  min: 'excluded.min_value < min_value OR (excluded.min_value = min_value AND (excluded.min_step, excluded.min_row) < (min_step, min_row))',
+  max: 'excluded.max_value > max_value OR (excluded.max_value = max_value AND (excluded.max_step, excluded.max_row) < (max_step, max_row))',
+  last: '(excluded.last_step, excluded.last_row) > (last_step, last_row)',
+};
+/** The run's buckets from its metric rows: the same order-independent upsert as the migration's trigger. */
+const REBUILD_BUCKETS = `INSERT INTO metric_buckets
+  SELECT run_id, scope, name, step >> 6, 1, ${ROLLUP_POINTS.map(() => 'rowid, step, epoch, value, t').join(', ')} FROM metrics WHERE run_id = ?
+  ON CONFLICT DO UPDATE SET n = n + 1, ${ROLLUP_POINTS.flatMap((p) => ROLLUP_FIELDS.map((f) => `${p}_${f} = CASE WHEN ${ROLLUP_WINS[p]} THEN excluded.${p}_${f} ELSE ${p}_${f} END`)).join(', ')}`;
+
+/** A raw metric_buckets row (rollupColumns of ROLLUP_FIELDS, or of ROLLUP_SHORT when `full` is false: epoch and t read as NaN). */
+function rollupBucket(r: number[], full: boolean): RollupBucket {
+  const w = full ? 5 : 3;
+  const point = (k: number): StepPoint => {
+    const o = 2 + k * w;
+    return full ? { row: r[o], step: r[o + 1], epoch: r[o + 2], value: r[o + 3], t: r[o + 4] } : { row: r[o], step: r[o + 1], epoch: NaN, value: r[o + 2], t: NaN };
+  };
+  return { bucket: r[0], count: r[1], first: point(0), min: point(1), max: point(2), last: point(3) };
 }
 
 export class Store {
@@ -234,7 +262,49 @@ export class Store {
 
   /** Deletes the metric rows logged after the end of epoch `epoch` (and final-scope values); returns how many. */
   deleteMetricsAfter(runId: string, epoch: number): number {
-    return this.db.prepare(`DELETE FROM metrics WHERE run_id=? AND (epoch > ? OR scope = 'final')`).run(runId, epoch).changes;
+    return this.db.transaction(() => {
+      const n = this.db.prepare(`DELETE FROM metrics WHERE run_id=? AND (epoch > ? OR scope = 'final')`).run(runId, epoch).changes;
+      if (n > 0) this.rebuildMetricBuckets(runId);
+      return n;
+    })();
+  }
+
+  /**
+   * Recomputes a run's metric rollup from its rows. Inserts keep it by
+   * themselves (a trigger); whoever deletes metric rows calls this.
+   */
+  rebuildMetricBuckets(runId: string): void {
+    this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM metric_buckets WHERE run_id = ?`).run(runId);
+      this.db.prepare(REBUILD_BUCKETS).run(runId);
+    })();
+  }
+
+  /** Rows per (scope, name) of a run, from the rollup (no metric row read). */
+  private seriesCounts(runId: string, scope?: MetricRow['scope']): { scope: MetricRow['scope']; name: string; n: number }[] {
+    const sql = `SELECT scope, name, SUM(n) AS n FROM metric_buckets WHERE run_id = ? ${scope ? 'AND scope = ?' : ''} GROUP BY scope, name ORDER BY scope, name`;
+    return this.db.prepare(sql).all(...(scope ? [runId, scope] : [runId])) as { scope: MetricRow['scope']; name: string; n: number }[];
+  }
+
+  /**
+   * One series' rollup rows, in step order. Without `full`, epoch and t are
+   * not read (NaN): each value read back costs, and a chart by step needs neither.
+   */
+  private rollup(runId: string, scope: MetricRow['scope'], name: string, full: boolean): RollupBucket[] {
+    const rows = this.db
+      .prepare(`SELECT ${rollupColumns(full ? ROLLUP_FIELDS : ROLLUP_SHORT)} FROM metric_buckets WHERE run_id = ? AND scope = ? AND name = ? ORDER BY bucket`)
+      .raw(true)
+      .all(runId, scope, name) as number[][];
+    return rows.map((r) => rollupBucket(r, full));
+  }
+
+  /**
+   * One long series thinned to at most `budget` step-aligned buckets, from
+   * the rollup (downsample.ts mergeRollup; equal to bucketizeByStep over
+   * every row). `full`: with each point's epoch and t.
+   */
+  seriesFromRollup(runId: string, scope: MetricRow['scope'], name: string, budget: number, full = true): StepPoint[] {
+    return bucketPoints(mergeRollup(this.rollup(runId, scope, name, full), budget));
   }
 
   updateRun(id: string, patch: { tags?: string[]; note?: string }): void {
@@ -262,24 +332,22 @@ export class Store {
 
   /**
    * A run's metrics with each batch series longer than `budget` thinned to
-   * its buckets' first, min, max and last rows (spikes and ends survive).
-   * Long series are read as raw columns, the costly part being row objects.
+   * step-aligned buckets' first, min, max and last rows (spikes and ends
+   * survive). Long series come from the metric rollup, never their rows;
+   * the others are read whole, in write order.
    */
   metricsThinned(runId: string, budget: number): MetricRow[] {
-    const counts = this.db.prepare(`SELECT name, COUNT(*) AS n FROM metrics WHERE run_id = ? AND scope = 'batch' GROUP BY name`).all(runId) as { name: string; n: number }[];
-    const long = counts.filter((c) => c.n > budget).map((c) => c.name);
+    const series = this.seriesCounts(runId);
+    const long = series.filter((c) => c.scope === 'batch' && c.n > budget).map((c) => c.name).sort();
     if (!long.length) return this.metrics(runId);
-    const rest = this.db
-      .prepare(`SELECT scope, step, epoch, name, value, t FROM metrics WHERE run_id = ? AND NOT (scope = 'batch' AND name IN (${long.map(() => '?').join(',')})) ORDER BY rowid`)
-      .all(runId, ...long) as MetricRow[];
-    const raw = this.db.prepare(`SELECT step, epoch, value, t FROM metrics WHERE run_id = ? AND scope = 'batch' AND name = ? ORDER BY step, rowid`).raw(true);
-    for (const name of long) {
-      const rows = raw.all(runId, name) as [number, number, number, number][];
-      const picked = new Set<number>();
-      for (const b of bucketize(rows.map((r) => r[0]), rows.map((r) => r[2]), budget)) for (const p of [b.first, b.min, b.max, b.last]) picked.add(p.i);
-      for (const i of [...picked].sort((a, c) => a - c)) rest.push({ scope: 'batch', step: rows[i][0], epoch: rows[i][1], name, value: rows[i][2], t: rows[i][3] });
-    }
-    return rest;
+    // The short series one index range each (not a pass over every row of the run), back in write order.
+    const one = this.db.prepare(`SELECT rowid, scope, step, epoch, name, value, t FROM metrics WHERE run_id = ? AND scope = ? AND name = ?`).raw(true);
+    const shortRows: [number, MetricRow['scope'], number, number, string, number, number][] = [];
+    for (const c of series) if (!(c.scope === 'batch' && c.n > budget)) for (const r of one.all(runId, c.scope, c.name)) shortRows.push(r as (typeof shortRows)[number]);
+    shortRows.sort((a, b) => a[0] - b[0]);
+    const out: MetricRow[] = shortRows.map(([, scope, step, epoch, name, value, t]) => ({ scope, step, epoch, name, value, t }));
+    for (const name of long) for (const p of this.seriesFromRollup(runId, 'batch', name, budget)) out.push({ scope: 'batch', step: p.step, epoch: p.epoch, name, value: p.value, t: p.t });
+    return out;
   }
 
   metrics(runId: string, scope?: MetricRow['scope']): MetricRow[] {
@@ -358,8 +426,10 @@ export class Store {
   /**
    * Metric series of several runs, each downsampled to `budget` buckets of
    * first/min/max/last (downsample.ts). `names` empty means every
-   * metric of that scope. Each series is one indexed range scan (run, scope,
-   * name, step) of two raw columns, bucketed in JS.
+   * metric of that scope. A series of at most `budget` points is one indexed
+   * range scan (run, scope, name, step) of two raw columns; a longer one by
+   * step comes from the metric rollup (step-aligned buckets, no metric row
+   * read); a longer one by epoch or time is read whole and bucketed in JS.
    */
   metricsForCompare(
     runIds: string[],
@@ -370,12 +440,21 @@ export class Store {
     const xAxis = opts.xAxis ?? 'step';
     const budget = opts.budget ?? 500;
     const col = xAxis === 'step' ? 'step' : xAxis === 'epoch' ? 'epoch' : 't';
-    const namesOf = this.db.prepare(`SELECT DISTINCT name FROM metrics WHERE run_id = ? AND scope = ? ORDER BY name`).pluck(true);
+    const countOf = this.db.prepare(`SELECT SUM(n) FROM metric_buckets WHERE run_id = ? AND scope = ? AND name = ?`).pluck(true);
     // Two columns per row and no name column: materializing the rows is most of the cost.
     const stmt = this.db.prepare(`SELECT ${col}, value FROM metrics WHERE run_id = ? AND scope = ? AND name = ? ORDER BY step, rowid`).raw(true);
     const out: CompareSeries[] = [];
     for (const runId of runIds) {
-      for (const name of names.length ? [...new Set(names)] : (namesOf.all(runId, scope) as string[])) {
+      const series = names.length
+        ? [...new Set(names)].map((name) => ({ name, n: (countOf.get(runId, scope, name) as number | null) ?? 0 }))
+        : this.seriesCounts(runId, scope);
+      for (const { name, n: count } of series) {
+        if (count === 0) continue;
+        if (count > budget && xAxis === 'step') {
+          const pts = this.seriesFromRollup(runId, scope, name, budget, false);
+          out.push({ runId, name, scope, xAxis, x: pts.map((p) => p.step), y: pts.map((p) => p.value), points: count });
+          continue;
+        }
         const rows = stmt.all(runId, scope, name) as [number, number][];
         const n = rows.length;
         if (n === 0) continue;
