@@ -72,7 +72,7 @@ export function downsample(x: ArrayLike<number>, y: ArrayLike<number>, budget: n
 // ---- Step-aligned buckets, read from the metric rollup ---------------------
 //
 // The store keeps, for every series, fixed buckets of ROLLUP_STEPS steps
-// with their first, min, max and last row (migrations/0006_metric_rollup.sql).
+// with their first, min, max and last row (migrations/0006_scale.sql).
 // A long series is drawn from display buckets made of whole rollup buckets:
 // `g` consecutive 64-step slots each, g = ceil(slots spanned / budget), so at
 // most `budget` display buckets, and each one's first/min/max/last follows

@@ -1,4 +1,4 @@
-// The metric rollup (migrations/0006_metric_rollup.sql): series drawn from it
+// The metric rollup (migrations/0006_scale.sql): series drawn from it
 // equal the same step-aligned buckets computed from every row
 // (downsample.ts bucketizeByStep), whoever wrote the rows and in whatever
 // order, after a resume dropped some, and for runs written before it existed.

@@ -55,6 +55,8 @@ interface RunRecord {
   checkpoint_bytes?: number | null;
   disk_bytes?: number | null;
   provenance?: string | null;
+  // Cache key of Store.listRuns (migration 0006).
+  rev?: number;
 }
 
 const now = () => new Date().toISOString();
@@ -68,7 +70,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-// ---- The metric rollup (migrations/0006_metric_rollup.sql) -----------------
+// ---- The metric rollup (migrations/0006_scale.sql) -----------------
 
 const ROLLUP_POINTS = ['first', 'min', 'max', 'last'] as const;
 const ROLLUP_FIELDS = ['row', 'step', 'epoch', 'value', 't'] as const;
@@ -160,22 +162,86 @@ export class Store {
     return hits[0].id;
   }
 
+  /**
+   * Every run (or those of a kind or status), oldest first. Built Run
+   * objects are kept between calls and reused while the run's `rev` is
+   * unchanged (migration 0006: triggers give a run a new rev whenever its
+   * row or lineage changes, whichever process writes): listing 10,000 runs
+   * again reads two columns, not every column, and parses no JSON. The
+   * objects are shared between callers: frozen, and never to be changed.
+   */
   listRuns(filter: { kind?: string; status?: RunStatus } = {}): Run[] {
     const where: string[] = [];
     const args: string[] = [];
     if (filter.kind) (where.push('kind = ?'), args.push(filter.kind));
     if (filter.status) (where.push('status = ?'), args.push(filter.status));
-    const sql = `SELECT * FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at, rowid`;
+    const cond = where.length ? 'WHERE ' + where.join(' AND ') : '';
+    return this.db.transaction(() => {
+      const revs = this.db.prepare(`SELECT id, rev FROM runs ${cond} ORDER BY created_at, rowid`).raw(true).all(...args) as [string, number][];
+      const stale = revs.filter(([id, rev]) => this.runCache.get(id)?.rev !== rev).map(([id]) => id);
+      if (stale.length) this.loadRuns(stale, stale.length > revs.length / 4 ? cond : null, args);
+      if (!filter.kind && !filter.status && this.runCache.size > revs.length) {
+        // Forget deleted runs (a full listing knows every id).
+        const live = new Set(revs.map(([id]) => id));
+        for (const id of this.runCache.keys()) if (!live.has(id)) this.runCache.delete(id);
+      }
+      return revs.map(([id]) => this.runCache.get(id)!.run);
+    })();
+  }
+
+  /** Built Run objects by id, with the rev they were built at (listRuns). */
+  private runCache = new Map<string, { rev: number; run: Run }>();
+
+  /** Builds and caches the Run objects of `ids`; `cond` given: read with that filter instead of by id (most of them are stale). */
+  private loadRuns(ids: string[], cond: string | null, args: string[]): void {
+    const want = new Set(ids);
+    const records: RunRecord[] = [];
+    if (cond !== null) {
+      // Raw rows into one fixed-shape literal: much faster than letting the driver make an object of ~40 keys per row.
+      const stmt = this.db.prepare(`SELECT * FROM runs ${cond}`).raw(true);
+      const at = new Map(stmt.columns().map((c, i) => [c.name, i]));
+      const col = (name: keyof RunRecord | 'rev') => at.get(name) ?? -1;
+      const [id, kind, status, name, dataset, model, config, seed, backend, device, backendVersion, ownerPid, createdAt, startedAt, finishedAt, error, summary, tags, note] = (
+        ['id', 'kind', 'status', 'name', 'dataset', 'model', 'config', 'seed', 'backend', 'device', 'backend_version', 'owner_pid', 'created_at', 'started_at', 'finished_at', 'error', 'summary', 'tags', 'note'] as const
+      ).map(col);
+      const [params, nonzero, f32, stored, fp32, fp16, mult, add, score, b1, b64, lb, lat, later, cpE, cpP, cpB, disk, prov, rev] = (
+        ['params', 'nonzero_params', 'float32_bytes', 'stored_bytes', 'micronet_storage_fp32', 'micronet_storage_fp16', 'micronet_ops_mult', 'micronet_ops_add', 'micronet_score', 'latency_b1_ms', 'latency_b64_ms', 'latency_backend', 'latency_measured_at', 'latency_later', 'checkpoint_epoch', 'checkpoint_path', 'checkpoint_bytes', 'disk_bytes', 'provenance', 'rev'] as const
+      ).map(col);
+      for (const v of stmt.iterate(...args) as IterableIterator<never[]>) {
+        if (!want.has(v[id])) continue;
+        records.push({
+          id: v[id], kind: v[kind], status: v[status], name: v[name], dataset: v[dataset], model: v[model], config: v[config], seed: v[seed],
+          backend: v[backend], device: v[device], backend_version: v[backendVersion], owner_pid: v[ownerPid], created_at: v[createdAt],
+          started_at: v[startedAt], finished_at: v[finishedAt], error: v[error], summary: v[summary], tags: v[tags], note: v[note],
+          params: v[params], nonzero_params: v[nonzero], float32_bytes: v[f32], stored_bytes: v[stored], micronet_storage_fp32: v[fp32],
+          micronet_storage_fp16: v[fp16], micronet_ops_mult: v[mult], micronet_ops_add: v[add], micronet_score: v[score], latency_b1_ms: v[b1],
+          latency_b64_ms: v[b64], latency_backend: v[lb], latency_measured_at: v[lat], latency_later: v[later], checkpoint_epoch: v[cpE],
+          checkpoint_path: v[cpP], checkpoint_bytes: v[cpB], disk_bytes: v[disk], provenance: v[prov], rev: v[rev],
+        } as RunRecord);
+      }
+    } else {
+      const one = this.db.prepare(`SELECT * FROM runs WHERE id = ?`);
+      for (const id of ids) records.push(one.get(id) as RunRecord);
+    }
     // Lineage of every run in one query, not two per run: listing 10,000 runs stays one pass.
     const parents = new Map<string, RunParent[]>();
     const children = new Map<string, RunParent[]>();
-    for (const l of this.db.prepare('SELECT run_id, parent_id, role FROM run_parents').all() as { run_id: string; parent_id: string; role: string }[]) {
-      if (!parents.has(l.run_id)) parents.set(l.run_id, []);
-      if (!children.has(l.parent_id)) children.set(l.parent_id, []);
-      parents.get(l.run_id)!.push({ id: l.parent_id, role: l.role });
-      children.get(l.parent_id)!.push({ id: l.run_id, role: l.role });
+    type Link = [number, string, string, string];
+    const links = ids.length > 200
+      ? (this.db.prepare('SELECT rowid, run_id, parent_id, role FROM run_parents').raw(true).all() as Link[])
+      : ids.flatMap((id) => this.db.prepare('SELECT rowid, run_id, parent_id, role FROM run_parents WHERE run_id = @id OR parent_id = @id').raw(true).all({ id }) as Link[]);
+    links.sort((a, b) => a[0] - b[0]); // in the order they were written, whichever way they were read
+    const seen = new Set<number>();
+    for (const [rowid, runId, parentId, role] of links) {
+      if (seen.has(rowid)) continue;
+      seen.add(rowid);
+      if (want.has(runId)) (parents.get(runId) ?? parents.set(runId, []).get(runId)!).push({ id: parentId, role });
+      if (want.has(parentId)) (children.get(parentId) ?? children.set(parentId, []).get(parentId)!).push({ id: runId, role });
     }
-    return (this.db.prepare(sql).all(...args) as RunRecord[]).map((r) => this.toRun(r, { parents: parents.get(r.id) ?? [], children: children.get(r.id) ?? [] }));
+    for (const r of records) {
+      const run = Object.freeze(this.toRun(r, { parents: parents.get(r.id) ?? [], children: children.get(r.id) ?? [] }));
+      this.runCache.set(r.id, { rev: r.rev!, run });
+    }
   }
 
   markRunning(id: string, ownerPid: number): void {

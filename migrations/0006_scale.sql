@@ -93,3 +93,26 @@ CREATE TRIGGER metrics_rollup AFTER INSERT ON metrics BEGIN
     last_value = CASE WHEN (excluded.last_step, excluded.last_row) > (last_step, last_row) THEN excluded.last_value ELSE last_value END,
     last_t = CASE WHEN (excluded.last_step, excluded.last_row) > (last_step, last_row) THEN excluded.last_t ELSE last_t END;
 END;
+
+-- A revision per run, for Store.listRuns's cache of built Run objects: any
+-- change to a run's row or to its lineage gives it a new random revision
+-- (random, not +1: a run deleted and imported again under the same id must
+-- not look unchanged). Triggers, so writes from any process count.
+ALTER TABLE runs ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+UPDATE runs SET rev = random();
+CREATE TRIGGER runs_rev_insert AFTER INSERT ON runs BEGIN
+  UPDATE runs SET rev = random() WHERE rowid = NEW.rowid;
+END;
+CREATE TRIGGER runs_rev_update AFTER UPDATE ON runs WHEN NEW.rev = OLD.rev BEGIN
+  UPDATE runs SET rev = random() WHERE rowid = NEW.rowid;
+END;
+CREATE TRIGGER run_parents_rev_insert AFTER INSERT ON run_parents BEGIN
+  UPDATE runs SET rev = random() WHERE id IN (NEW.run_id, NEW.parent_id);
+END;
+CREATE TRIGGER run_parents_rev_delete AFTER DELETE ON run_parents BEGIN
+  UPDATE runs SET rev = random() WHERE id IN (OLD.run_id, OLD.parent_id);
+END;
+
+-- The runs list filtered by kind or status, in creation order.
+CREATE INDEX runs_kind ON runs(kind, created_at);
+CREATE INDEX runs_status ON runs(status, created_at);
