@@ -78,6 +78,15 @@ test('a long listing (most runs changed) is read in one pass and equals a fresh 
     const t = new Store(dir);
     assert.deepEqual(list, t.listRuns());
     t.close();
+    // The cold listing's raw-row reader misses no column getRun reads.
+    s.setSizeCard(ids[5], { params: 1, nonzeroParams: 1, float32Bytes: 4, storedBytes: 4, micronetStorageFp32: 1, micronetStorageFp16: 2, micronetOpsMult: 3, micronetOpsAdd: 4, micronetScore: 0.5, latencyB1Ms: 1, latencyB64Ms: 2, latencyBackend: 'cpu', latencyMeasuredAt: 'now', latencyLater: true });
+    s.setCheckpoint(ids[6], { epoch: 2, path: 'runs/x/checkpoints/e2', bytes: 10 });
+    s.setDiskBytes(ids[6], 1234);
+    s.applyEvents(ids[7], [{ type: 'started', backend: 'wasm', device: 'cpu', backendVersion: '4.22.0' }], dir);
+    s.markRunning(ids[8], process.pid);
+    s.finishRun(ids[8], 'failed', { error: 'x', summary: { test_accuracy: 0.1 } });
+    s.db.prepare(`UPDATE runs SET note = 'all'`).run();
+    for (const r of s.listRuns()) assert.deepEqual(r, s.getRun(r.id));
   } finally {
     s.close();
   }
