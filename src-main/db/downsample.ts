@@ -177,3 +177,53 @@ export function bucketPoints(buckets: readonly StepBucket[]): StepPoint[] {
   }
   return out;
 }
+
+/**
+ * mergeRollup then bucketPoints, straight from raw rollup rows laid out as
+ * [bucket, n, then row, step, value of first, min, max, last], without an
+ * object per point: what a comparison of many long runs reads (x = step).
+ */
+export function thinRollupRows(rows: readonly (readonly number[])[], budget: number): { x: number[]; y: number[] } {
+  const x: number[] = [];
+  const y: number[] = [];
+  if (rows.length === 0) return { x, y };
+  const s0 = rows[0][0];
+  const g = slotsPerBucket(s0, rows[rows.length - 1][0], budget);
+  // The open display bucket's four points: row, step, value each.
+  let k = -1;
+  let fR = 0, fS = 0, fV = 0, loR = 0, loS = 0, loV = 0, hiR = 0, hiS = 0, hiV = 0, lR = 0, lS = 0, lV = 0;
+  const pr = [0, 0, 0, 0];
+  const ps = [0, 0, 0, 0];
+  const pv = [0, 0, 0, 0];
+  const emit = () => {
+    let m = 0;
+    const add = (r: number, s: number, v: number) => {
+      for (let j = 0; j < m; j++) if (pr[j] === r) return;
+      // Insertion in (step, row) order.
+      let j = m++;
+      while (j > 0 && (ps[j - 1] > s || (ps[j - 1] === s && pr[j - 1] > r))) (pr[j] = pr[j - 1], ps[j] = ps[j - 1], pv[j] = pv[j - 1], j--);
+      (pr[j] = r), (ps[j] = s), (pv[j] = v);
+    };
+    add(fR, fS, fV);
+    add(loR, loS, loV);
+    add(hiR, hiS, hiV);
+    add(lR, lS, lV);
+    for (let j = 0; j < m; j++) (x.push(ps[j]), y.push(pv[j]));
+  };
+  for (const r of rows) {
+    const kk = Math.floor((r[0] - s0) / g);
+    if (kk !== k) {
+      if (k >= 0) emit();
+      k = kk;
+      [fR, fS, fV, loR, loS, loV, hiR, hiS, hiV, lR, lS, lV] = [r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13]];
+      continue;
+    }
+    // As mergeRollup: slots in step order, each slot's min/max already its earliest.
+    if (r[7] < loV) (loR = r[5]), (loS = r[6]), (loV = r[7]);
+    if (r[10] > hiV) (hiR = r[8]), (hiS = r[9]), (hiV = r[10]);
+    if (lS < r[12] || (lS === r[12] && lR < r[11])) (lR = r[11]), (lS = r[12]), (lV = r[13]);
+    if (r[3] < fS || (r[3] === fS && r[2] < fR)) (fR = r[2]), (fS = r[3]), (fV = r[4]);
+  }
+  emit();
+  return { x, y };
+}

@@ -61,6 +61,9 @@ test('known buckets: each 64-step slot keeps its count and first, min, max and l
     const two = s.seriesFromRollup(run.id, 'batch', 'loss', 2);
     assert.deepEqual(two.map((p) => [p.step, p.value]), [[0, 10], [70, 1], [100, 50], [127, 10], [128, 10], [191, 7], [199, 10]]);
     assert.deepEqual(two, fullScan(s, run.id, 'batch', 'loss', 2));
+    // A comparison by step reads the same points (its own reader of the raw rollup rows).
+    const [cmp] = s.metricsForCompare([run.id], ['loss'], { scope: 'batch', xAxis: 'step', budget: 2 });
+    assert.deepEqual([cmp.x, cmp.y, cmp.points], [two.map((p) => p.step), two.map((p) => p.value), 200]);
     // Budget 100 > slots: one slot per display bucket. Slot 0 is flat: first = min = max (earliest) and last.
     const fine = s.seriesFromRollup(run.id, 'batch', 'loss', 100);
     assert.deepEqual(fine.slice(0, 2).map((p) => p.step), [0, 63]);

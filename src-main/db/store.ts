@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUN_STATUSES, type ArtifactRow, type LogRow, type MetricRow, type Run, type RunParent, type RunStatus } from '../contract/api.js';
 import type { CompareSeries, CompareXAxis, SizeCard } from '../contract/api.js';
-import { bucketPoints, downsample, mergeRollup, type RollupBucket, type StepPoint } from './downsample.js';
+import { bucketPoints, downsample, mergeRollup, thinRollupRows, type RollupBucket, type StepPoint } from './downsample.js';
 import type { JobConfig, JobEvent, Summary } from '../contract/jobs.js';
 import { migrate } from './migrate.js';
 import { AmbiguousIdError, NotFoundError } from '../contract/errors.js';
@@ -74,8 +74,9 @@ function isAlive(pid: number): boolean {
 
 const ROLLUP_POINTS = ['first', 'min', 'max', 'last'] as const;
 const ROLLUP_FIELDS = ['row', 'step', 'epoch', 'value', 't'] as const;
-/** Columns of a metric_buckets row as read back: bucket, n, then first/min/max/last × row/step/value (and epoch, t when asked). */
+/** Columns of a metric_buckets row as read back: bucket, n, then first/min/max/last × the fields asked for. */
 const rollupColumns = (fields: readonly string[]) => ['bucket', 'n', ...ROLLUP_POINTS.flatMap((p) => fields.map((f) => `${p}_${f}`))].join(', ');
+/** What a chart by step needs (downsample.ts thinRollupRows): each value read back costs. */
 const ROLLUP_SHORT = ['row', 'step', 'value'] as const;
 const ROLLUP_WINS: Record<(typeof ROLLUP_POINTS)[number], string> = {
   first: '(excluded.first_step, excluded.first_row) < (first_step, first_row)',
@@ -88,13 +89,9 @@ const REBUILD_BUCKETS = `INSERT INTO metric_buckets
   SELECT run_id, scope, name, step >> 6, 1, ${ROLLUP_POINTS.map(() => 'rowid, step, epoch, value, t').join(', ')} FROM metrics WHERE run_id = ?
   ON CONFLICT DO UPDATE SET n = n + 1, ${ROLLUP_POINTS.flatMap((p) => ROLLUP_FIELDS.map((f) => `${p}_${f} = CASE WHEN ${ROLLUP_WINS[p]} THEN excluded.${p}_${f} ELSE ${p}_${f} END`)).join(', ')}`;
 
-/** A raw metric_buckets row (rollupColumns of ROLLUP_FIELDS, or of ROLLUP_SHORT when `full` is false: epoch and t read as NaN). */
-function rollupBucket(r: number[], full: boolean): RollupBucket {
-  const w = full ? 5 : 3;
-  const point = (k: number): StepPoint => {
-    const o = 2 + k * w;
-    return full ? { row: r[o], step: r[o + 1], epoch: r[o + 2], value: r[o + 3], t: r[o + 4] } : { row: r[o], step: r[o + 1], epoch: NaN, value: r[o + 2], t: NaN };
-  };
+/** A raw metric_buckets row (rollupColumns of ROLLUP_FIELDS). */
+function rollupBucket(r: number[]): RollupBucket {
+  const point = (k: number): StepPoint => ({ row: r[2 + k * 5], step: r[3 + k * 5], epoch: r[4 + k * 5], value: r[5 + k * 5], t: r[6 + k * 5] });
   return { bucket: r[0], count: r[1], first: point(0), min: point(1), max: point(2), last: point(3) };
 }
 
@@ -352,25 +349,22 @@ export class Store {
     return this.db.prepare(sql).all(...(scope ? [runId, scope] : [runId])) as { scope: MetricRow['scope']; name: string; n: number }[];
   }
 
-  /**
-   * One series' rollup rows, in step order. Without `full`, epoch and t are
-   * not read (NaN): each value read back costs, and a chart by step needs neither.
-   */
-  private rollup(runId: string, scope: MetricRow['scope'], name: string, full: boolean): RollupBucket[] {
+  /** One series' rollup rows, in step order. */
+  private rollup(runId: string, scope: MetricRow['scope'], name: string): RollupBucket[] {
     const rows = this.db
-      .prepare(`SELECT ${rollupColumns(full ? ROLLUP_FIELDS : ROLLUP_SHORT)} FROM metric_buckets WHERE run_id = ? AND scope = ? AND name = ? ORDER BY bucket`)
+      .prepare(`SELECT ${rollupColumns(ROLLUP_FIELDS)} FROM metric_buckets WHERE run_id = ? AND scope = ? AND name = ? ORDER BY bucket`)
       .raw(true)
       .all(runId, scope, name) as number[][];
-    return rows.map((r) => rollupBucket(r, full));
+    return rows.map(rollupBucket);
   }
 
   /**
    * One long series thinned to at most `budget` step-aligned buckets, from
    * the rollup (downsample.ts mergeRollup; equal to bucketizeByStep over
-   * every row). `full`: with each point's epoch and t.
+   * every row), each point with its epoch and time.
    */
-  seriesFromRollup(runId: string, scope: MetricRow['scope'], name: string, budget: number, full = true): StepPoint[] {
-    return bucketPoints(mergeRollup(this.rollup(runId, scope, name, full), budget));
+  seriesFromRollup(runId: string, scope: MetricRow['scope'], name: string, budget: number): StepPoint[] {
+    return bucketPoints(mergeRollup(this.rollup(runId, scope, name), budget));
   }
 
   updateRun(id: string, patch: { tags?: string[]; note?: string }): void {
@@ -507,6 +501,7 @@ export class Store {
     const budget = opts.budget ?? 500;
     const col = xAxis === 'step' ? 'step' : xAxis === 'epoch' ? 'epoch' : 't';
     const countOf = this.db.prepare(`SELECT SUM(n) FROM metric_buckets WHERE run_id = ? AND scope = ? AND name = ?`).pluck(true);
+    const bucketRows = this.db.prepare(`SELECT ${rollupColumns(ROLLUP_SHORT)} FROM metric_buckets WHERE run_id = ? AND scope = ? AND name = ? ORDER BY bucket`).raw(true);
     // Two columns per row and no name column: materializing the rows is most of the cost.
     const stmt = this.db.prepare(`SELECT ${col}, value FROM metrics WHERE run_id = ? AND scope = ? AND name = ? ORDER BY step, rowid`).raw(true);
     const out: CompareSeries[] = [];
@@ -517,8 +512,8 @@ export class Store {
       for (const { name, n: count } of series) {
         if (count === 0) continue;
         if (count > budget && xAxis === 'step') {
-          const pts = this.seriesFromRollup(runId, scope, name, budget, false);
-          out.push({ runId, name, scope, xAxis, x: pts.map((p) => p.step), y: pts.map((p) => p.value), points: count });
+          const d = thinRollupRows(bucketRows.all(runId, scope, name) as number[][], budget);
+          out.push({ runId, name, scope, xAxis, x: d.x, y: d.y, points: count });
           continue;
         }
         const rows = stmt.all(runId, scope, name) as [number, number][];
