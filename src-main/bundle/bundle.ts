@@ -67,7 +67,8 @@ function withAncestors(store: Store, ids: string[]): string[] {
 function rowsOf(store: Store, ids: string[]): Rows {
   const q = (table: string, col = 'run_id') => store.db.prepare(`SELECT * FROM ${table} WHERE ${col} IN (${ids.map(() => '?').join(',')})`).all(...ids) as Row[];
   return {
-    runs: q('runs', 'id').map(({ owner_pid: _o, ...r }) => r),
+    // rev is this workspace's cache key (migration 0006), not part of the run.
+    runs: q('runs', 'id').map(({ owner_pid: _o, rev: _r, ...r }) => r),
     run_parents: q('run_parents') as Rows['run_parents'],
     metrics: q('metrics'),
     artifacts: q('artifacts').map(({ id: _id, ...a }) => a),

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RUN_STATUSES, type ArtifactRow, type LogRow, type MetricRow, type Run, type RunParent, type RunStatus, type RunSweepLink } from '../contract/api.js';
 import type { CompareSeries, CompareXAxis, SizeCard } from '../contract/api.js';
-import { bucketize, downsample } from './downsample.js';
+import { bucketPoints, downsample, mergeRollup, thinRollupRows, type RollupBucket, type StepPoint } from './downsample.js';
 import type { JobConfig, JobEvent, Summary } from '../contract/jobs.js';
 import { migrate } from './migrate.js';
 import { AmbiguousIdError, NotFoundError } from '../contract/errors.js';
@@ -59,6 +59,8 @@ interface RunRecord {
   sweep_id?: string | null;
   sweep_setting?: number | null;
   sweep_seed?: number | null;
+  // Cache key of Store.listRuns (migration 0006).
+  rev?: number;
 }
 
 const now = () => new Date().toISOString();
@@ -70,6 +72,31 @@ function isAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+// ---- The metric rollup (migrations/0006_scale.sql) -----------------
+
+const ROLLUP_POINTS = ['first', 'min', 'max', 'last'] as const;
+const ROLLUP_FIELDS = ['row', 'step', 'epoch', 'value', 't'] as const;
+/** Columns of a metric_buckets row as read back: bucket, n, then first/min/max/last × the fields asked for. */
+const rollupColumns = (fields: readonly string[]) => ['bucket', 'n', ...ROLLUP_POINTS.flatMap((p) => fields.map((f) => `${p}_${f}`))].join(', ');
+/** What a chart by step needs (downsample.ts thinRollupRows): each value read back costs. */
+const ROLLUP_SHORT = ['row', 'step', 'value'] as const;
+const ROLLUP_WINS: Record<(typeof ROLLUP_POINTS)[number], string> = {
+  first: '(excluded.first_step, excluded.first_row) < (first_step, first_row)',
+  min: 'excluded.min_value < min_value OR (excluded.min_value = min_value AND (excluded.min_step, excluded.min_row) < (min_step, min_row))',
+  max: 'excluded.max_value > max_value OR (excluded.max_value = max_value AND (excluded.max_step, excluded.max_row) < (max_step, max_row))',
+  last: '(excluded.last_step, excluded.last_row) > (last_step, last_row)',
+};
+/** The run's buckets from its metric rows: the same order-independent upsert as the migration's trigger. */
+const REBUILD_BUCKETS = `INSERT INTO metric_buckets
+  SELECT run_id, scope, name, step >> 6, 1, ${ROLLUP_POINTS.map(() => 'rowid, step, epoch, value, t').join(', ')} FROM metrics WHERE run_id = ?
+  ON CONFLICT DO UPDATE SET n = n + 1, ${ROLLUP_POINTS.flatMap((p) => ROLLUP_FIELDS.map((f) => `${p}_${f} = CASE WHEN ${ROLLUP_WINS[p]} THEN excluded.${p}_${f} ELSE ${p}_${f} END`)).join(', ')}`;
+
+/** A raw metric_buckets row (rollupColumns of ROLLUP_FIELDS). */
+function rollupBucket(r: number[]): RollupBucket {
+  const point = (k: number): StepPoint => ({ row: r[2 + k * 5], step: r[3 + k * 5], epoch: r[4 + k * 5], value: r[5 + k * 5], t: r[6 + k * 5] });
+  return { bucket: r[0], count: r[1], first: point(0), min: point(1), max: point(2), last: point(3) };
 }
 
 export class Store {
@@ -136,22 +163,86 @@ export class Store {
     return hits[0].id;
   }
 
+  /**
+   * Every run (or those of a kind or status), oldest first. Built Run
+   * objects are kept between calls and reused while the run's `rev` is
+   * unchanged (migration 0006: triggers give a run a new rev whenever its
+   * row or lineage changes, whichever process writes): listing 10,000 runs
+   * again reads two columns, not every column, and parses no JSON. The
+   * objects are shared between callers: frozen, and never to be changed.
+   */
   listRuns(filter: { kind?: string; status?: RunStatus } = {}): Run[] {
     const where: string[] = [];
     const args: string[] = [];
     if (filter.kind) (where.push('kind = ?'), args.push(filter.kind));
     if (filter.status) (where.push('status = ?'), args.push(filter.status));
-    const sql = `SELECT * FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at, rowid`;
+    const cond = where.length ? 'WHERE ' + where.join(' AND ') : '';
+    return this.db.transaction(() => {
+      const revs = this.db.prepare(`SELECT id, rev FROM runs ${cond} ORDER BY created_at, rowid`).raw(true).all(...args) as [string, number][];
+      const stale = revs.filter(([id, rev]) => this.runCache.get(id)?.rev !== rev).map(([id]) => id);
+      if (stale.length) this.loadRuns(stale, stale.length > revs.length / 4 ? cond : null, args);
+      if (!filter.kind && !filter.status && this.runCache.size > revs.length) {
+        // Forget deleted runs (a full listing knows every id).
+        const live = new Set(revs.map(([id]) => id));
+        for (const id of this.runCache.keys()) if (!live.has(id)) this.runCache.delete(id);
+      }
+      return revs.map(([id]) => this.runCache.get(id)!.run);
+    })();
+  }
+
+  /** Built Run objects by id, with the rev they were built at (listRuns). */
+  private runCache = new Map<string, { rev: number; run: Run }>();
+
+  /** Builds and caches the Run objects of `ids`; `cond` given: read with that filter instead of by id (most of them are stale). */
+  private loadRuns(ids: string[], cond: string | null, args: string[]): void {
+    const want = new Set(ids);
+    const records: RunRecord[] = [];
+    if (cond !== null) {
+      // Raw rows into one fixed-shape literal: much faster than letting the driver make an object of ~40 keys per row.
+      const stmt = this.db.prepare(`SELECT * FROM runs ${cond}`).raw(true);
+      const at = new Map(stmt.columns().map((c, i) => [c.name, i]));
+      const col = (name: keyof RunRecord | 'rev') => at.get(name) ?? -1;
+      const [id, kind, status, name, dataset, model, config, seed, backend, device, backendVersion, ownerPid, createdAt, startedAt, finishedAt, error, summary, tags, note] = (
+        ['id', 'kind', 'status', 'name', 'dataset', 'model', 'config', 'seed', 'backend', 'device', 'backend_version', 'owner_pid', 'created_at', 'started_at', 'finished_at', 'error', 'summary', 'tags', 'note'] as const
+      ).map(col);
+      const [params, nonzero, f32, stored, fp32, fp16, mult, add, score, b1, b64, lb, lat, later, cpE, cpP, cpB, disk, prov, rev] = (
+        ['params', 'nonzero_params', 'float32_bytes', 'stored_bytes', 'micronet_storage_fp32', 'micronet_storage_fp16', 'micronet_ops_mult', 'micronet_ops_add', 'micronet_score', 'latency_b1_ms', 'latency_b64_ms', 'latency_backend', 'latency_measured_at', 'latency_later', 'checkpoint_epoch', 'checkpoint_path', 'checkpoint_bytes', 'disk_bytes', 'provenance', 'rev'] as const
+      ).map(col);
+      for (const v of stmt.iterate(...args) as IterableIterator<never[]>) {
+        if (!want.has(v[id])) continue;
+        records.push({
+          id: v[id], kind: v[kind], status: v[status], name: v[name], dataset: v[dataset], model: v[model], config: v[config], seed: v[seed],
+          backend: v[backend], device: v[device], backend_version: v[backendVersion], owner_pid: v[ownerPid], created_at: v[createdAt],
+          started_at: v[startedAt], finished_at: v[finishedAt], error: v[error], summary: v[summary], tags: v[tags], note: v[note],
+          params: v[params], nonzero_params: v[nonzero], float32_bytes: v[f32], stored_bytes: v[stored], micronet_storage_fp32: v[fp32],
+          micronet_storage_fp16: v[fp16], micronet_ops_mult: v[mult], micronet_ops_add: v[add], micronet_score: v[score], latency_b1_ms: v[b1],
+          latency_b64_ms: v[b64], latency_backend: v[lb], latency_measured_at: v[lat], latency_later: v[later], checkpoint_epoch: v[cpE],
+          checkpoint_path: v[cpP], checkpoint_bytes: v[cpB], disk_bytes: v[disk], provenance: v[prov], rev: v[rev],
+        } as RunRecord);
+      }
+    } else {
+      const one = this.db.prepare(`SELECT * FROM runs WHERE id = ?`);
+      for (const id of ids) records.push(one.get(id) as RunRecord);
+    }
     // Lineage of every run in one query, not two per run: listing 10,000 runs stays one pass.
     const parents = new Map<string, RunParent[]>();
     const children = new Map<string, RunParent[]>();
-    for (const l of this.db.prepare('SELECT run_id, parent_id, role FROM run_parents').all() as { run_id: string; parent_id: string; role: string }[]) {
-      if (!parents.has(l.run_id)) parents.set(l.run_id, []);
-      if (!children.has(l.parent_id)) children.set(l.parent_id, []);
-      parents.get(l.run_id)!.push({ id: l.parent_id, role: l.role });
-      children.get(l.parent_id)!.push({ id: l.run_id, role: l.role });
+    type Link = [number, string, string, string];
+    const links = ids.length > 200
+      ? (this.db.prepare('SELECT rowid, run_id, parent_id, role FROM run_parents').raw(true).all() as Link[])
+      : ids.flatMap((id) => this.db.prepare('SELECT rowid, run_id, parent_id, role FROM run_parents WHERE run_id = @id OR parent_id = @id').raw(true).all({ id }) as Link[]);
+    links.sort((a, b) => a[0] - b[0]); // in the order they were written, whichever way they were read
+    const seen = new Set<number>();
+    for (const [rowid, runId, parentId, role] of links) {
+      if (seen.has(rowid)) continue;
+      seen.add(rowid);
+      if (want.has(runId)) (parents.get(runId) ?? parents.set(runId, []).get(runId)!).push({ id: parentId, role });
+      if (want.has(parentId)) (children.get(parentId) ?? children.set(parentId, []).get(parentId)!).push({ id: runId, role });
     }
-    return (this.db.prepare(sql).all(...args) as RunRecord[]).map((r) => this.toRun(r, { parents: parents.get(r.id) ?? [], children: children.get(r.id) ?? [] }));
+    for (const r of records) {
+      const run = Object.freeze(this.toRun(r, { parents: parents.get(r.id) ?? [], children: children.get(r.id) ?? [] }));
+      this.runCache.set(r.id, { rev: r.rev!, run });
+    }
   }
 
   markRunning(id: string, ownerPid: number): void {
@@ -238,7 +329,46 @@ export class Store {
 
   /** Deletes the metric rows logged after the end of epoch `epoch` (and final-scope values); returns how many. */
   deleteMetricsAfter(runId: string, epoch: number): number {
-    return this.db.prepare(`DELETE FROM metrics WHERE run_id=? AND (epoch > ? OR scope = 'final')`).run(runId, epoch).changes;
+    return this.db.transaction(() => {
+      const n = this.db.prepare(`DELETE FROM metrics WHERE run_id=? AND (epoch > ? OR scope = 'final')`).run(runId, epoch).changes;
+      if (n > 0) this.rebuildMetricBuckets(runId);
+      return n;
+    })();
+  }
+
+  /**
+   * Recomputes a run's metric rollup from its rows. Inserts keep it by
+   * themselves (a trigger); whoever deletes metric rows calls this.
+   */
+  rebuildMetricBuckets(runId: string): void {
+    this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM metric_buckets WHERE run_id = ?`).run(runId);
+      this.db.prepare(REBUILD_BUCKETS).run(runId);
+    })();
+  }
+
+  /** Rows per (scope, name) of a run, from the rollup (no metric row read). */
+  private seriesCounts(runId: string, scope?: MetricRow['scope']): { scope: MetricRow['scope']; name: string; n: number }[] {
+    const sql = `SELECT scope, name, SUM(n) AS n FROM metric_buckets WHERE run_id = ? ${scope ? 'AND scope = ?' : ''} GROUP BY scope, name ORDER BY scope, name`;
+    return this.db.prepare(sql).all(...(scope ? [runId, scope] : [runId])) as { scope: MetricRow['scope']; name: string; n: number }[];
+  }
+
+  /** One series' rollup rows, in step order. */
+  private rollup(runId: string, scope: MetricRow['scope'], name: string): RollupBucket[] {
+    const rows = this.db
+      .prepare(`SELECT ${rollupColumns(ROLLUP_FIELDS)} FROM metric_buckets WHERE run_id = ? AND scope = ? AND name = ? ORDER BY bucket`)
+      .raw(true)
+      .all(runId, scope, name) as number[][];
+    return rows.map(rollupBucket);
+  }
+
+  /**
+   * One long series thinned to at most `budget` step-aligned buckets, from
+   * the rollup (downsample.ts mergeRollup; equal to bucketizeByStep over
+   * every row), each point with its epoch and time.
+   */
+  seriesFromRollup(runId: string, scope: MetricRow['scope'], name: string, budget: number): StepPoint[] {
+    return bucketPoints(mergeRollup(this.rollup(runId, scope, name), budget));
   }
 
   updateRun(id: string, patch: { tags?: string[]; note?: string }): void {
@@ -272,6 +402,8 @@ export class Store {
   restartRun(runId: string, ownerPid = process.pid): void {
     this.db.transaction(() => {
       this.db.prepare(`DELETE FROM metrics WHERE run_id=?`).run(runId);
+      // The rollup is kept on insert only: deleted rows leave it to be rebuilt (empty here).
+      this.rebuildMetricBuckets(runId);
       this.db.prepare(`DELETE FROM artifacts WHERE run_id=?`).run(runId);
       this.db
         .prepare(`UPDATE runs SET status='queued', started_at=NULL, finished_at=NULL, error=NULL, summary='{}', owner_pid=?, checkpoint_epoch=NULL, checkpoint_path=NULL, checkpoint_bytes=NULL WHERE id=?`)
@@ -301,24 +433,22 @@ export class Store {
 
   /**
    * A run's metrics with each batch series longer than `budget` thinned to
-   * its buckets' first, min, max and last rows (spikes and ends survive).
-   * Long series are read as raw columns, the costly part being row objects.
+   * step-aligned buckets' first, min, max and last rows (spikes and ends
+   * survive). Long series come from the metric rollup, never their rows;
+   * the others are read whole, in write order.
    */
   metricsThinned(runId: string, budget: number): MetricRow[] {
-    const counts = this.db.prepare(`SELECT name, COUNT(*) AS n FROM metrics WHERE run_id = ? AND scope = 'batch' GROUP BY name`).all(runId) as { name: string; n: number }[];
-    const long = counts.filter((c) => c.n > budget).map((c) => c.name);
+    const series = this.seriesCounts(runId);
+    const long = series.filter((c) => c.scope === 'batch' && c.n > budget).map((c) => c.name).sort();
     if (!long.length) return this.metrics(runId);
-    const rest = this.db
-      .prepare(`SELECT scope, step, epoch, name, value, t FROM metrics WHERE run_id = ? AND NOT (scope = 'batch' AND name IN (${long.map(() => '?').join(',')})) ORDER BY rowid`)
-      .all(runId, ...long) as MetricRow[];
-    const raw = this.db.prepare(`SELECT step, epoch, value, t FROM metrics WHERE run_id = ? AND scope = 'batch' AND name = ? ORDER BY step, rowid`).raw(true);
-    for (const name of long) {
-      const rows = raw.all(runId, name) as [number, number, number, number][];
-      const picked = new Set<number>();
-      for (const b of bucketize(rows.map((r) => r[0]), rows.map((r) => r[2]), budget)) for (const p of [b.first, b.min, b.max, b.last]) picked.add(p.i);
-      for (const i of [...picked].sort((a, c) => a - c)) rest.push({ scope: 'batch', step: rows[i][0], epoch: rows[i][1], name, value: rows[i][2], t: rows[i][3] });
-    }
-    return rest;
+    // The short series one index range each (not a pass over every row of the run), back in write order.
+    const one = this.db.prepare(`SELECT rowid, scope, step, epoch, name, value, t FROM metrics WHERE run_id = ? AND scope = ? AND name = ?`).raw(true);
+    const shortRows: [number, MetricRow['scope'], number, number, string, number, number][] = [];
+    for (const c of series) if (!(c.scope === 'batch' && c.n > budget)) for (const r of one.all(runId, c.scope, c.name)) shortRows.push(r as (typeof shortRows)[number]);
+    shortRows.sort((a, b) => a[0] - b[0]);
+    const out: MetricRow[] = shortRows.map(([, scope, step, epoch, name, value, t]) => ({ scope, step, epoch, name, value, t }));
+    for (const name of long) for (const p of this.seriesFromRollup(runId, 'batch', name, budget)) out.push({ scope: 'batch', step: p.step, epoch: p.epoch, name, value: p.value, t: p.t });
+    return out;
   }
 
   metrics(runId: string, scope?: MetricRow['scope']): MetricRow[] {
@@ -398,8 +528,10 @@ export class Store {
   /**
    * Metric series of several runs, each downsampled to `budget` buckets of
    * first/min/max/last (downsample.ts). `names` empty means every
-   * metric of that scope. Each series is one indexed range scan (run, scope,
-   * name, step) of two raw columns, bucketed in JS.
+   * metric of that scope. A series of at most `budget` points is one indexed
+   * range scan (run, scope, name, step) of two raw columns; a longer one by
+   * step comes from the metric rollup (step-aligned buckets, no metric row
+   * read); a longer one by epoch or time is read whole and bucketed in JS.
    */
   metricsForCompare(
     runIds: string[],
@@ -410,15 +542,30 @@ export class Store {
     const xAxis = opts.xAxis ?? 'step';
     const budget = opts.budget ?? 500;
     const col = xAxis === 'step' ? 'step' : xAxis === 'epoch' ? 'epoch' : 't';
-    const namesOf = this.db.prepare(`SELECT DISTINCT name FROM metrics WHERE run_id = ? AND scope = ? ORDER BY name`).pluck(true);
+    const countOf = this.db.prepare(`SELECT SUM(n) FROM metric_buckets WHERE run_id = ? AND scope = ? AND name = ?`).pluck(true);
+    const bucketRows = this.db.prepare(`SELECT ${rollupColumns(ROLLUP_SHORT)} FROM metric_buckets WHERE run_id = ? AND scope = ? AND name = ? ORDER BY bucket`).raw(true);
     // Two columns per row and no name column: materializing the rows is most of the cost.
     const stmt = this.db.prepare(`SELECT ${col}, value FROM metrics WHERE run_id = ? AND scope = ? AND name = ? ORDER BY step, rowid`).raw(true);
     const out: CompareSeries[] = [];
     for (const runId of runIds) {
-      for (const name of names.length ? [...new Set(names)] : (namesOf.all(runId, scope) as string[])) {
+      const series = names.length
+        ? [...new Set(names)].map((name) => ({ name, n: (countOf.get(runId, scope, name) as number | null) ?? 0 }))
+        : this.seriesCounts(runId, scope);
+      for (const { name, n: count } of series) {
+        if (count === 0) continue;
+        if (count > budget && xAxis === 'step') {
+          const d = thinRollupRows(bucketRows.all(runId, scope, name) as number[][], budget);
+          out.push({ runId, name, scope, xAxis, x: d.x, y: d.y, points: count });
+          continue;
+        }
         const rows = stmt.all(runId, scope, name) as [number, number][];
         const n = rows.length;
         if (n === 0) continue;
+        if (n <= budget && rows.every((r, i) => i === 0 || r[0] >= rows[i - 1][0])) {
+          // Within the budget and already in x order: every point as it is (what downsample would return), no copies.
+          out.push({ runId, name, scope, xAxis, x: rows.map((r) => r[0]), y: rows.map((r) => r[1]), points: n });
+          continue;
+        }
         let x = new Float64Array(n);
         let y = new Float64Array(n);
         let sorted = true;

@@ -153,6 +153,15 @@ export async function startServer(svc: Service, opts: ServeOptions & { host: str
     const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port }, () => resolve(s));
     s.on('error', reject);
   });
+  // Build the runs list's cache (Store.listRuns) while the window is still loading, so its first
+  // listRuns is a warm one (a cold listing of 10,000 runs takes a few hundred ms).
+  setImmediate(() => {
+    try {
+      svc.listRuns();
+    } catch {
+      // the window's own listRuns will report it
+    }
+  });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;

@@ -11,10 +11,12 @@ const METRIC_FLUSH_MS = 500;
 
 export class RunViewState {
   readonly id: string;
-  detail = $state<RunDetail | null>(null);
+  // Raw, not deep proxies: a long run opens with thousands of metric rows, and
+  // every read through a proxy slowed its panels. Updates replace the arrays.
+  detail = $state.raw<RunDetail | null>(null);
   loadError = $state('');
-  metrics = $state<MetricRow[]>([]);
-  logs = $state<{ level: string; message: string }[]>([]);
+  metrics = $state.raw<MetricRow[]>([]);
+  logs = $state.raw<{ level: string; message: string }[]>([]);
   now = $state(Date.now());
 
   readonly run = $derived.by<Run | null>(() => runsState.get(this.id) ?? this.detail?.run ?? null);
