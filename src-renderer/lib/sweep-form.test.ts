@@ -11,7 +11,11 @@ const base = { kind: 'train', model: 'student', epochs: 1, learningRate: 0.001, 
 test('the fields a sweep may vary: single values of the form, not the seed', () => {
   assert.deepEqual(
     variableFields(formFields(trainSchema)).map((f) => f.name),
-    ['model', 'dataParallel', 'dataset', 'epochs', 'batchSize', 'learningRate', 'trainLimit', 'testLimit', 'backend', 'allowSoftwareGpu'],
+    [
+      'model', 'dataParallel', 'dataset', 'epochs', 'batchSize', 'learningRate', 'trainLimit', 'testLimit', 'backend', 'allowSoftwareGpu',
+      // The trainer options every classifier kind takes.
+      'optimizer', 'momentum', 'nesterov', 'lrSchedule', 'lrStepGamma', 'lrStepEpochs', 'lrDecay', 'weightDecay', 'maxNorm', 'inputDropout', 'jitter',
+    ],
   );
 });
 
