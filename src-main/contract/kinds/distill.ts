@@ -14,7 +14,8 @@ export const DEFAULT_BIAS_HOLDOUT = 5000;
 /** Fields of the "omit a class from the transfer set" experiment (Hinton et al. 2015 §3). */
 const omitFields = {
   omitClasses: z
-    .array(z.number().int('must be whole class labels').min(0, `must be class labels 0–${NUM_CLASSES - 1}`).max(NUM_CLASSES - 1, `must be class labels 0–${NUM_CLASSES - 1}`))
+    // Labels are checked in checkOmitFields, so that an error names the field and the label, not an index into the list.
+    .array(z.number())
     .meta({
       title: 'Omit classes',
       placeholder: 'none',
@@ -37,6 +38,8 @@ type OmitOptions = { omitClasses?: number[]; biasHoldout?: number; compareBiasOf
 /** Cross-field checks of the omit fields (each problem names its field). */
 function checkOmitFields(o: OmitOptions, ctx: z.core.$RefinementCtx): void {
   const omit = o.omitClasses ?? [];
+  const bad = omit.filter((k) => !Number.isInteger(k) || k < 0 || k >= NUM_CLASSES);
+  if (bad.length > 0) ctx.addIssue({ code: 'custom', path: ['omitClasses'], message: `${bad.join(', ')} ${bad.length === 1 ? 'is not a class label' : 'are not class labels'}: the labels are the integers 0–${NUM_CLASSES - 1}` });
   if (new Set(omit).size !== omit.length) ctx.addIssue({ code: 'custom', path: ['omitClasses'], message: 'names a class twice' });
   if (new Set(omit).size >= NUM_CLASSES) ctx.addIssue({ code: 'custom', path: ['omitClasses'], message: `cannot omit every class (all ${NUM_CLASSES}): nothing would be left to train on` });
   if (omit.length === 0) {
