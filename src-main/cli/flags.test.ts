@@ -31,9 +31,9 @@ const KIND_CASES: Record<Exclude<keyof typeof KINDS, 'sweep'>, Case> = {
       optimizer: 'sgd', momentum: 0.95, nesterov: true, lrSchedule: 'exponential', lrStepGamma: 0.1, lrStepEpochs: 10, lrDecay: 0.9, weightDecay: 0.0005, maxNorm: 15, inputDropout: 0.2, jitter: 2 },
   },
   distill: {
-    argv: ['--teacher', 'abc123', '--temperature', '20', '--alpha', '0.9', '--model', 'lenet300'],
-    form: { teacherRunId: 'abc123', temperature: 20, alpha: 0.9, model: 'lenet300' },
-    expected: { kind: 'distill', model: 'lenet300', teacherRunId: 'abc123', dataParallel: true, temperature: 20, alpha: 0.9, ...TRAIN, ...TRAINER },
+    argv: ['--teacher', 'abc123', '--temperature', '20', '--alpha', '0.9', '--model', 'lenet300', '--omit-classes', '3,5', '--bias-holdout', '2000', '--compare-bias-offset', '3.5'],
+    form: { teacherRunId: 'abc123', temperature: 20, alpha: 0.9, model: 'lenet300', omitClasses: '3, 5', biasHoldout: 2000, compareBiasOffset: 3.5 },
+    expected: { kind: 'distill', model: 'lenet300', teacherRunId: 'abc123', dataParallel: true, temperature: 20, alpha: 0.9, omitClasses: [3, 5], biasHoldout: 2000, compareBiasOffset: 3.5, ...TRAIN, ...TRAINER },
   },
   autoencoder: {
     argv: ['--model', 'dense', '--loss', 'mse', '--sharpen-temperature', '0.5'],

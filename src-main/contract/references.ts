@@ -77,11 +77,16 @@ export const REFERENCES = {
       { key: 'student_test_errors', label: 'Student 784-800-800-10 (hard labels) test errors', value: 146, unit: 'errors', source: HINTON },
       { key: 'distilled_test_errors', label: 'Student distilled at T = 20 test errors', value: 74, unit: 'errors', source: HINTON },
       { key: 'omit3_test_errors', label: 'Distilled without any 3 in the transfer set: test errors', value: 206, unit: 'errors', source: HINTON },
+      { key: 'omit3_test_3s', label: '… test 3s', value: 1010, unit: 'count', source: HINTON },
       { key: 'omit3_errors_on_3s', label: '… of which on the 1,010 test 3s', value: 133, unit: 'errors', source: HINTON },
-      { key: 'omit3_bias_test_errors', label: '… after +3.5 on the 3-class bias: test errors', value: 109, unit: 'errors', source: HINTON },
+      { key: 'omit3_bias_offset', label: '… offset added to the 3-class bias (the paper: chosen to optimize test performance; here: on held-out training images)', value: 3.5, unit: 'count', source: HINTON },
+      { key: 'omit3_bias_test_errors', label: '… after raising the 3-class bias: test errors', value: 109, unit: 'errors', source: HINTON },
       { key: 'omit3_bias_errors_on_3s', label: '… of which on 3s', value: 14, unit: 'errors', source: HINTON },
     ],
-    claims: ['The distilled student makes far fewer errors than the same student trained on hard labels, close to the teacher.'],
+    claims: [
+      'The distilled student makes far fewer errors than the same student trained on hard labels, close to the teacher.',
+      'A student distilled without any 3 in its transfer set gets most test 3s right once the 3-class bias is raised (the paper: 14 errors on 1,010 test 3s, 98.6 % right).',
+    ],
     training: [
       { key: 'jitter_pixels', label: 'Input jitter (teacher)', value: 2, source: HINTON },
       { key: 'optimizer', label: 'Optimizer', value: 'sgd', source: HINTON12, verified: false },

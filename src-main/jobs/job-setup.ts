@@ -18,17 +18,22 @@ interface DataConfig {
   testLimit?: number;
 }
 
+/** Loading options beyond the config's: the last `holdout` training images kept out of training. */
+interface LoadOptions {
+  holdout?: number;
+}
+
 /** Seeds the process, picks the backend (reported as `started`), and loads the 28×28 dataset. */
-export async function prepareJob(c: DataConfig, io: JobIO): Promise<{ info: BackendInfo; ds: Dataset }> {
+export async function prepareJob(c: DataConfig, io: JobIO, load: LoadOptions = {}): Promise<{ info: BackendInfo; ds: Dataset }> {
   seedGlobalRandom(c.seed);
   const info = await initBackend(c.backend, (m, level) => log(io, level, m), { allowSoftwareGpu: c.allowSoftwareGpu });
   io.emit({ type: 'started', backend: info.backend, device: info.device, backendVersion: info.version, provenance: collectProvenance(info) });
   log(io, 'info', `backend ${info.backend} on ${info.device} (${info.version})`);
-  const ds = loadDataset(c.dataset, { trainLimit: c.trainLimit, testLimit: c.testLimit });
+  const ds = loadDataset(c.dataset, { trainLimit: c.trainLimit, testLimit: c.testLimit, holdout: load.holdout });
   if (ds.train.rows !== 28 || ds.train.cols !== 28) {
     throw new Error(`dataset ${ds.name}: images are ${ds.train.rows}×${ds.train.cols}, the seed's models need 28×28`);
   }
-  log(io, 'info', `dataset ${ds.name}: ${ds.train.count} training and ${ds.test.count} test images`);
+  log(io, 'info', `dataset ${ds.name}: ${ds.train.count} training and ${ds.test.count} test images${ds.holdout ? ` (the last ${ds.holdout.count} training images held out)` : ''}`);
   return { info, ds };
 }
 

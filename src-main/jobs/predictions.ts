@@ -23,9 +23,8 @@ export function encodePredictions(logits: Float32Array, labels: ArrayLike<number
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
-/** Saves the predictions of `model` (a classifier ending in softmax) on `test` as a 'data' artifact with meta { n, classes }. */
-export function savePredictions(io: JobIO, runDir: string, model: tf.LayersModel, test: Split): void {
-  const logits = teacherLogitsOf(model, test);
+/** Saves the predictions of `model` (a classifier ending in softmax) on `test` as a 'data' artifact with meta { n, classes } (`logits`: its logits on `test`, if already computed). */
+export function savePredictions(io: JobIO, runDir: string, model: tf.LayersModel, test: Split, logits = teacherLogitsOf(model, test)): void {
   saveArtifact(io, runDir, PREDICTIONS_NAME, 'data', encodePredictions(logits, test.labels), {
     title: 'Test-set predictions (uint8 [2, n]: top class per test image, then the labels)',
     n: test.count,

@@ -12,6 +12,9 @@ import { REFERENCES } from '../contract/references.js';
 import { Service } from './service.js';
 import { initBackend } from '../ml/engine/backend.js';
 import { loadModel } from '../ml/models/model-io.js';
+import { resolveDataset } from '../ml/data/datasets.js';
+import { readIdxPair } from '../ml/data/idx.js';
+import { BIAS_OFFSET_GRID } from '../ml/train/bias-offset.js';
 
 const svc = new Service(mkdtempSync(join(tmpdir(), 'distillery-repro-')));
 
@@ -34,7 +37,8 @@ function checkReport(recipe: string, runs: { id: string; kind: string; summary: 
   const stepIds = runs.slice(0, -1).map((r) => r.id);
   assert.deepEqual(json.steps.map((s) => s.runId), stepIds);
   for (const row of json.rows.filter((r) => r.measured !== null && r.from.startsWith('run '))) {
-    const [, id, key] = row.from.split(' ');
+    // "run <id> <key>", or "run <id> (1 − <key>) × n test images" for errors counted from an accuracy.
+    const [, id, key] = row.from.match(/^run (\S+) (?:\(1 − )?(\w+)/)!;
     assert.ok(stepIds.includes(id), `${row.key} measured from run ${id}, one of the recipe's`);
     const stored = svc.store.getRun(id)!.summary[key];
     assert.equal(typeof stored, 'number', `${row.key}: ${key} is in run ${id}'s summary in the database`);
@@ -85,6 +89,41 @@ test('deep-compression-lenet300 --quick: train → prune → cluster → score �
   const json = checkReport('deep-compression-lenet300', runs);
   assert.equal(json.rows.find((r) => r.key === 'compression_ratio')!.measured, score.summary.compression_ratio);
   assert.equal(json.rows.find((r) => r.key === 'weight_bits')!.measured, 6);
+});
+
+test('hinton-mnist --quick: teacher, distilled, alone, distilled without any 3 with its bias corrected, and a report whose omit-3s rows are measured', async () => {
+  const runs = await svc.runRecipe('hinton-mnist', { quick: true });
+  assert.deepEqual(runs.map((r) => [r.kind, r.status]), [['train', 'completed'], ['distill', 'completed'], ['train', 'completed'], ['distill', 'completed'], ['report', 'completed']], runs.map((r) => r.error).join('; '));
+  const omit = runs[3];
+  assert.deepEqual([omit.config.omitClasses, omit.config.biasHoldout, omit.config.compareBiasOffset, omit.config.teacherRunId], [[3], 256, 3.5, runs[0].id]);
+  // Counted here from the IDX files, independently of the job: the 3s among the first 256 training and test images.
+  const files = resolveDataset('mnist');
+  const threes = (labels: Uint8Array) => labels.filter((l) => l === 3).length;
+  const train3 = threes(readIdxPair(files.trainImages, files.trainLabels).labels.subarray(0, 256));
+  const test3 = threes(readIdxPair(files.testImages, files.testLabels).labels.subarray(0, 256));
+  assert.ok(train3 > 10 && test3 > 10, `${train3} and ${test3} 3s`);
+  const s = omit.summary;
+  assert.deepEqual([s.omitted_train_images, s.train_images, s.test_images_omitted, s.holdout_images], [train3, 256 - train3, test3, 256]);
+  assert.ok(svc.store.logs(omit.id).some((l) => l.message.includes(`removed ${train3} of 256 training images (class 3: ${train3})`)), 'the job logs how many images it removed');
+  assert.equal(s.test_errors, Math.round((1 - Number(s.test_accuracy)) * 256), 'errors counted from the logits = the trainer\'s test accuracy');
+  assert.ok(BIAS_OFFSET_GRID.includes(Number(s.bias_offset)), `offset ${s.bias_offset} is on the grid`);
+  assert.ok(Number(s.holdout_errors_corrected) <= Number(s.holdout_errors), 'the chosen offset is no worse than none on the hold-out');
+  for (const k of ['test_errors_corrected', 'test_errors_omitted_corrected', 'test_errors_fixed_offset', 'test_errors_omitted_fixed_offset']) assert.equal(typeof s[k], 'number', k);
+  // The run's model is the student as trained; corrected/ is the same with the offset on the 3-class bias.
+  await initBackend('cpu');
+  const bias = async (folder: string) => Array.from((await loadModel(svc.modelDir(omit.id, folder))).getLayer('logits').getWeights()[1].dataSync());
+  const [trained, corrected] = [await bias('model'), await bias('corrected')];
+  for (let k = 0; k < 10; k++) assert.ok(Math.abs(corrected[k] - trained[k] - (k === 3 ? Number(s.bias_offset) : 0)) < 1e-5, `bias ${k}: ${trained[k]} → ${corrected[k]}`);
+  const json = checkReport('hinton-mnist', runs);
+  const row = (key: string) => json.rows.find((r) => r.key === key)!;
+  const pairs: [string, string][] = [['omit3_test_errors', 'test_errors'], ['omit3_test_3s', 'test_images_omitted'], ['omit3_errors_on_3s', 'test_errors_omitted'], ['omit3_bias_offset', 'bias_offset'], ['omit3_bias_test_errors', 'test_errors_corrected'], ['omit3_bias_errors_on_3s', 'test_errors_omitted_corrected']];
+  for (const [key, field] of pairs) {
+    assert.equal(row(key).measured, s[field], key);
+    assert.equal(row(key).from, `run ${omit.id} ${field}`);
+  }
+  assert.deepEqual([row('omit3_test_errors').value, row('omit3_errors_on_3s').value, row('omit3_bias_test_errors').value, row('omit3_bias_errors_on_3s').value, row('omit3_bias_offset').value], [206, 133, 109, 14, 3.5]);
+  assert.equal(json.measuredOnly.find((m) => m.label.includes("paper's fixed +3.5"))!.value, s.test_errors_fixed_offset);
+  assert.equal(json.claims.length, 2);
 });
 
 test('every other reproduction recipe plans and validates (quick and full) without training', () => {

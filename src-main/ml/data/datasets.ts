@@ -21,6 +21,8 @@ export interface Dataset {
   name: string;
   train: Split;
   test: Split;
+  /** The last `holdout` training images, kept out of `train` (only when asked for). */
+  holdout?: Split;
 }
 
 const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
@@ -69,21 +71,32 @@ export function listBuiltinDatasets(): { name: string; available: boolean }[] {
   ];
 }
 
-function toSplit(set: LabelledImages, limit?: number): Split {
-  const count = limit ? Math.min(limit, set.count) : set.count;
+function toSplit(set: LabelledImages, limit?: number, from = 0): Split {
+  const count = Math.min(limit ?? set.count, set.count - from);
   const size = set.rows * set.cols;
-  const images = set.images.subarray(0, count * size);
+  const images = set.images.subarray(from * size, (from + count) * size);
   const pixels = new Float32Array(count * size);
   for (let i = 0; i < pixels.length; i++) pixels[i] = images[i] / 255;
-  return { ...set, images, labels: set.labels.subarray(0, count), count, pixels };
+  return { ...set, images, labels: set.labels.subarray(from, from + count), count, pixels };
 }
 
-export function loadDataset(spec: string, opts: { trainLimit?: number; testLimit?: number } = {}): Dataset {
+/**
+ * `holdout`: the last n training images become `holdout` and never `train`
+ * (which is then the first min(trainLimit, count − n) images), so a choice
+ * made on them (the bias correction of a transfer set with omitted classes)
+ * looks neither at the test set nor at the images trained on.
+ */
+export function loadDataset(spec: string, opts: { trainLimit?: number; testLimit?: number; holdout?: number } = {}): Dataset {
   const files = resolveDataset(spec);
   const train = readIdxPair(files.trainImages, files.trainLabels);
   const test = readIdxPair(files.testImages, files.testLabels);
   if (train.rows !== test.rows || train.cols !== test.cols) {
     throw new DatasetError(files.testImages, `images are ${test.rows}×${test.cols} but training images are ${train.rows}×${train.cols}`);
+  }
+  if (opts.holdout) {
+    if (opts.holdout >= train.count) throw new DatasetError(files.trainImages, `holds ${train.count} training images: cannot hold out the last ${opts.holdout} and train on the rest`);
+    const rest = train.count - opts.holdout;
+    return { name: files.name, train: toSplit(train, Math.min(opts.trainLimit ?? rest, rest)), test: toSplit(test, opts.testLimit), holdout: toSplit(train, opts.holdout, rest) };
   }
   return { name: files.name, train: toSplit(train, opts.trainLimit), test: toSplit(test, opts.testLimit) };
 }
