@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startAndKill } from '../service/kill-harness.js';
 import { Service } from '../service/service.js';
 import type { Run } from '../contract/api.js';
 import { runDir } from '../db/data-dir.js';
@@ -23,40 +24,13 @@ const weightsOf = (id: string, folder: string) => {
   return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
 };
 
-/** Starts `config` with the test hook that halts the job after step `batch` of `epoch`, then SIGKILLs it there. */
-async function startAndKill(config: Record<string, unknown>, epoch: number, batch: number, batches: number) {
-  process.env.DISTILLERY_TEST_HALT_AT = `${epoch}:${batch}`;
-  let job: ReturnType<Service['startJob']>;
-  try {
-    job = svc.startJob(config); // the job process copies the environment now
-  } finally {
-    delete process.env.DISTILLERY_TEST_HALT_AT;
-  }
-  const checkpoints: number[] = [];
-  await new Promise<void>((resolve) => {
-    const on = (id: string, e: { type: string; scope?: string; step?: number; epoch?: number; name?: string }) => {
-      if (id !== job.run.id) return;
-      if (e.type === 'checkpoint') checkpoints.push(e.epoch!);
-      // The halting step's batch metric has arrived: the job is stuck there (its losses are read in bursts, so the
-      // steps after it in the same burst may have run, but the epoch has not ended: no checkpoint of epoch 2).
-      if (e.type === 'metric' && e.scope === 'batch' && e.name === 'loss' && e.step === (epoch - 1) * batches + batch) {
-        svc.runner.off('event', on);
-        resolve();
-      }
-    };
-    svc.runner.on('event', on);
-  });
-  process.kill(svc.runner.jobPid(job.run.id)!, 'SIGKILL');
-  const final = await job.finished;
-  return { id: job.run.id, final, checkpoints };
-}
 
 /** Runs `config` through, then again killed in epoch 2 and resumed; compares the two. Returns the resumed run. */
 async function killResumeCompare(config: Record<string, unknown>, folders: string[], batches = BATCHES): Promise<Run> {
   const reference = await svc.runJob(config);
   assert.equal(reference.status, 'completed', reference.error ?? '');
 
-  const { id, final, checkpoints } = await startAndKill(config, 2, 2, batches);
+  const { id, final, checkpoints } = await startAndKill(svc, config, 2, 2, batches);
   assert.equal(final.status, 'interrupted');
   assert.deepEqual(checkpoints, [1]);
   let run = svc.store.getRun(id)!;

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startAndKill } from '../service/kill-harness.js';
 import { Service } from '../service/service.js';
 import { runDir } from '../db/data-dir.js';
 import { readCheckpoint } from '../ml/train/checkpoint.js';
@@ -24,30 +25,6 @@ const weightsOf = (id: string) => {
 };
 
 /** Starts `config` with the halt hook at `epoch`:`batch` (epochs counted over all steps) and SIGKILLs it there. */
-async function startAndKill(config: Record<string, unknown>, epoch: number, batch: number) {
-  process.env.DISTILLERY_TEST_HALT_AT = `${epoch}:${batch}`;
-  let job: ReturnType<Service['startJob']>;
-  try {
-    job = svc.startJob(config);
-  } finally {
-    delete process.env.DISTILLERY_TEST_HALT_AT;
-  }
-  const checkpoints: number[] = [];
-  await new Promise<void>((resolve) => {
-    const on = (id: string, e: { type: string; scope?: string; step?: number; epoch?: number; name?: string }) => {
-      if (id !== job.run.id) return;
-      if (e.type === 'checkpoint') checkpoints.push(e.epoch!);
-      if (e.type === 'metric' && e.scope === 'batch' && e.name === 'loss' && e.step === (epoch - 1) * BATCHES + batch) {
-        svc.runner.off('event', on);
-        resolve();
-      }
-    };
-    svc.runner.on('event', on);
-  });
-  process.kill(svc.runner.jobPid(job.run.id)!, 'SIGKILL');
-  await job.finished;
-  return { id: job.run.id, checkpoints };
-}
 
 async function killResumeCompare(config: Record<string, unknown>, killEpoch: number, totalEpochs: number) {
   const reference = await svc.runJob(config);
@@ -56,7 +33,7 @@ async function killResumeCompare(config: Record<string, unknown>, killEpoch: num
   const refSteps = svc.store.metrics(reference.id, 'batch').filter((m) => m.name === 'loss').map((m) => m.step);
   assert.deepEqual(refSteps, Array.from({ length: totalEpochs * BATCHES }, (_, i) => i + 1));
 
-  const { id, checkpoints } = await startAndKill(config, killEpoch, 2);
+  const { id, checkpoints } = await startAndKill(svc, config, killEpoch, 2, BATCHES);
   assert.deepEqual(checkpoints, Array.from({ length: killEpoch - 1 }, (_, i) => i + 1));
   let run = svc.store.getRun(id)!;
   assert.equal(run.status, 'interrupted');

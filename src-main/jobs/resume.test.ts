@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startAndKill } from '../service/kill-harness.js';
 import { Service } from '../service/service.js';
 import { AppError } from '../contract/errors.js';
 import { runDir } from '../db/data-dir.js';
@@ -27,32 +28,6 @@ const weightsOf = (svc: Service, id: string) => {
   return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
 };
 
-/** Starts `config` with the test hook that halts the job after step `batch` of `epoch`, then SIGKILLs it there. */
-async function startAndKill(svc: Service, config: Record<string, unknown>, epoch: number, batch: number, batches: number) {
-  process.env.DISTILLERY_TEST_HALT_AT = `${epoch}:${batch}`;
-  let job: ReturnType<Service['startJob']>;
-  try {
-    job = svc.startJob(config); // the job process copies the environment now
-  } finally {
-    delete process.env.DISTILLERY_TEST_HALT_AT;
-  }
-  const checkpoints: number[] = [];
-  await new Promise<void>((resolve) => {
-    const on = (id: string, e: { type: string; scope?: string; step?: number; epoch?: number; name?: string }) => {
-      if (id !== job.run.id) return;
-      if (e.type === 'checkpoint') checkpoints.push(e.epoch!);
-      // The halting step's batch metric has arrived: the job is stuck there.
-      if (e.type === 'metric' && e.scope === 'batch' && e.name === 'loss' && e.step === (epoch - 1) * batches + batch) {
-        svc.runner.off('event', on);
-        resolve();
-      }
-    };
-    svc.runner.on('event', on);
-  });
-  process.kill(svc.runner.jobPid(job.run.id)!, 'SIGKILL');
-  const final = await job.finished;
-  return { id: job.run.id, final, checkpoints };
-}
 
 async function killResumeCompare(svc: Service, config: Record<string, unknown>, batches: number, via: 'service' | 'api' = 'service') {
   const reference = await svc.runJob(config);

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Split } from '../data/datasets.js';
 import { logitsModel } from '../models/classifiers.js';
 import { distillationLoss, softCrossEntropy } from './distill-loss.js';
-import { globalRandomState, mulberry32, setGlobalRandomState, shuffle } from './rng.js';
+import { mulberry32, seededStateOrNull, setGlobalRandomState, shuffle } from './rng.js';
 import type { TrainCheckpoint } from './checkpoint.js';
 import { flatSize, GradientWorker, readFlat, shareSplit, writeFlat, type ParallelInit } from './data-parallel.js';
 import { FlatAdam } from './flat-adam.js';
@@ -296,7 +296,7 @@ async function trainOnHost(o: TrainOptions, t: Trainer): Promise<TrainResult> {
           step,
           elapsed: (performance.now() - started) / 1000,
           shuffleRng: random.state,
-          globalRng: seededState(),
+          globalRng: seededStateOrNull(),
           workerRng: await stepper.workerRng(),
           order: order.slice(),
           weights: o.model.weights.map((w) => ({ name: w.originalName, shape: w.shape as number[], values: w.read().dataSync() as Float32Array })),
@@ -310,14 +310,6 @@ async function trainOnHost(o: TrainOptions, t: Trainer): Promise<TrainResult> {
     await stepper.close();
   }
   return { stopped, epochsDone, testAccuracy: last?.accuracy ?? null, testLoss: last?.loss ?? null };
-}
-
-function seededState(): number | null {
-  try {
-    return globalRandomState();
-  } catch {
-    return null; // not a job process (a unit test): nothing to restore
-  }
 }
 
 /** The worker thread of a data-parallel run, sharing the images and the optimizer's memory; see data-parallel.ts. */

@@ -22,7 +22,7 @@ import { softCrossEntropy } from './distill-loss.js';
 import { DeviceSplit, mapOnDevice } from './gpu-data.js';
 import { readAdam, restoreAdam } from './adam-state.js';
 import type { TrainCheckpoint } from './checkpoint.js';
-import { globalRandomState, mulberry32, setGlobalRandomState, shuffle } from './rng.js';
+import { mulberry32, seededStateOrNull, setGlobalRandomState, shuffle } from './rng.js';
 
 /** Steps between two reads of the losses: long enough to keep the GPU queue full, short enough for a live chart. */
 export const READ_EVERY = 25;
@@ -37,14 +37,6 @@ export class DivergedError extends Error {
   ) {
     super(message);
     this.name = 'DivergedError';
-  }
-}
-
-function seededState(): number | null {
-  try {
-    return globalRandomState();
-  } catch {
-    return null; // not a job process (a unit test): nothing to restore
   }
 }
 
@@ -212,7 +204,7 @@ export async function trainClassifierOnDevice(o: TrainOptions & { readEvery?: nu
           step,
           elapsed: (performance.now() - started) / 1000,
           shuffleRng: random.state,
-          globalRng: seededState(),
+          globalRng: seededStateOrNull(),
           workerRng: null,
           order: order.slice(),
           weights,

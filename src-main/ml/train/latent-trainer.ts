@@ -17,7 +17,7 @@ import { readAdam, restoreAdam } from './adam-state.js';
 import type { TrainCheckpoint } from './checkpoint.js';
 import type { FlatAdamMoments } from './flat-adam.js';
 import { DivergedError, READ_EVERY } from './gpu-train.js';
-import { globalRandomState, mulberry32, setGlobalRandomState, shuffle, type Rng } from './rng.js';
+import { mulberry32, seededStateOrNull, setGlobalRandomState, shuffle, type Rng } from './rng.js';
 import { leaveWebgpu } from '../engine/host.js';
 import type { TrainingData } from './types.js';
 
@@ -202,7 +202,7 @@ async function loop(o: LoopOptions): Promise<LoopResult> {
           step,
           elapsed: (performance.now() - started) / 1000,
           shuffleRng: random.state,
-          globalRng: seededState(),
+          globalRng: seededStateOrNull(),
           workerRng: null,
           order: order.slice(),
           weights: await modelsWeights(o.models),
@@ -221,14 +221,6 @@ async function loop(o: LoopOptions): Promise<LoopResult> {
     await leaveWebgpu();
   }
   return { stopped: false, epochsDone, last };
-}
-
-function seededState(): number | null {
-  try {
-    return globalRandomState();
-  } catch {
-    return null; // not a job process (a unit test): nothing to restore
-  }
 }
 
 /** Every weight of `models`, in order, read asynchronously (webgpu has no synchronous read under Node). */

@@ -47,6 +47,11 @@ export function globalRandomState(): number {
   return globalRng.state;
 }
 
+/** What a checkpoint records of Math.random: its state, or null where it was never seeded (a unit test, not a job process). */
+export function seededStateOrNull(): number | null {
+  return globalRng && Math.random === globalRng ? globalRng.state : null;
+}
+
 /** Restores this thread's seeded Math.random to a saved state. */
 export function setGlobalRandomState(state: number): void {
   if (!globalRng || Math.random !== globalRng) throw new Error('Math.random is not the seeded generator (seedGlobalRandom was not called)');
