@@ -85,8 +85,10 @@ test('a long listing (most runs changed) is read in one pass and equals a fresh 
     s.applyEvents(ids[7], [{ type: 'started', backend: 'wasm', device: 'cpu', backendVersion: '4.22.0' }], dir);
     s.markRunning(ids[8], process.pid);
     s.finishRun(ids[8], 'failed', { error: 'x', summary: { test_accuracy: 0.1 } });
+    const member = s.createRun({ config, sweep: { id: ids[0], setting: 1, seedIndex: 2 } });
     s.db.prepare(`UPDATE runs SET note = 'all'`).run();
     for (const r of s.listRuns()) assert.deepEqual(r, s.getRun(r.id));
+    assert.deepEqual(s.listRuns().find((r) => r.id === member.id)!.sweep, { id: ids[0], setting: 1, seedIndex: 2 });
   } finally {
     s.close();
   }

@@ -205,9 +205,10 @@ export class Store {
       const [id, kind, status, name, dataset, model, config, seed, backend, device, backendVersion, ownerPid, createdAt, startedAt, finishedAt, error, summary, tags, note] = (
         ['id', 'kind', 'status', 'name', 'dataset', 'model', 'config', 'seed', 'backend', 'device', 'backend_version', 'owner_pid', 'created_at', 'started_at', 'finished_at', 'error', 'summary', 'tags', 'note'] as const
       ).map(col);
-      const [params, nonzero, f32, stored, fp32, fp16, mult, add, score, b1, b64, lb, lat, later, cpE, cpP, cpB, disk, prov, rev] = (
-        ['params', 'nonzero_params', 'float32_bytes', 'stored_bytes', 'micronet_storage_fp32', 'micronet_storage_fp16', 'micronet_ops_mult', 'micronet_ops_add', 'micronet_score', 'latency_b1_ms', 'latency_b64_ms', 'latency_backend', 'latency_measured_at', 'latency_later', 'checkpoint_epoch', 'checkpoint_path', 'checkpoint_bytes', 'disk_bytes', 'provenance', 'rev'] as const
+      const [params, nonzero, f32, stored, fp32, fp16, mult, add, score, b1, b64, lb, lat, later, cpE, cpP, cpB, disk, prov, rev, sweepId, sweepSetting, sweepSeed] = (
+        ['params', 'nonzero_params', 'float32_bytes', 'stored_bytes', 'micronet_storage_fp32', 'micronet_storage_fp16', 'micronet_ops_mult', 'micronet_ops_add', 'micronet_score', 'latency_b1_ms', 'latency_b64_ms', 'latency_backend', 'latency_measured_at', 'latency_later', 'checkpoint_epoch', 'checkpoint_path', 'checkpoint_bytes', 'disk_bytes', 'provenance', 'rev', 'sweep_id', 'sweep_setting', 'sweep_seed'] as const
       ).map(col);
+      // A column added to runs must be added above too: list-runs.test.ts compares every listed run with getRun's.
       for (const v of stmt.iterate(...args) as IterableIterator<never[]>) {
         if (!want.has(v[id])) continue;
         records.push({
@@ -218,6 +219,7 @@ export class Store {
           micronet_storage_fp16: v[fp16], micronet_ops_mult: v[mult], micronet_ops_add: v[add], micronet_score: v[score], latency_b1_ms: v[b1],
           latency_b64_ms: v[b64], latency_backend: v[lb], latency_measured_at: v[lat], latency_later: v[later], checkpoint_epoch: v[cpE],
           checkpoint_path: v[cpP], checkpoint_bytes: v[cpB], disk_bytes: v[disk], provenance: v[prov], rev: v[rev],
+          sweep_id: v[sweepId], sweep_setting: v[sweepSetting], sweep_seed: v[sweepSeed],
         } as RunRecord);
       }
     } else {
