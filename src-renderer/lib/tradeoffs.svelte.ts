@@ -102,7 +102,8 @@ export class TradeoffsState {
   );
   readonly sy = $derived(
     makeScale(
-      this.data.points.map((p) => p.y).filter((v) => !this.logY || v > 0),
+      // A sweep setting's error bar stays inside the plot.
+      this.data.points.flatMap((p) => (p.group ? [p.y - p.group.yStd, p.y, p.y + p.group.yStd] : [p.y])).filter((v) => !this.logY || v > 0),
       [PLOT.height - PLOT.bottom, PLOT.top],
       this.logY && this.data.points.every((p) => p.y > 0),
     ),
