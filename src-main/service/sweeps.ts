@@ -7,7 +7,7 @@ import { ConflictError, ValidationError } from '../contract/errors.js';
 import { fieldsOf } from '../contract/fields.js';
 import { parseJobConfig, type JobConfig, type JobInputs } from '../contract/jobs.js';
 import { isJobKind, KINDS } from '../contract/kinds/index.js';
-import { checkRunCount, expandSettings, settingLabel, type SweepSetting, type SweepValue } from '../contract/sweeps/spec.js';
+import { settingLabel, sweepMemberConfigs, type SweepSetting, type SweepValue } from '../contract/sweeps/spec.js';
 import type { Run, RunParent, Store } from '../db/store.js';
 import type { FinalState } from '../jobs/runner.js';
 
@@ -56,29 +56,20 @@ export class SweepRunner {
     const kind = String(input.base.kind);
     if (!isJobKind(kind) || kind === 'sweep' || kind === 'report') throw new ValidationError(`base: "${kind}" is not a job kind a sweep can run`, 'base');
     const def = KINDS[kind];
-    const fields = fieldsOf(def.schema);
-    // A required field may come from --vary (the teacher); one given nowhere is named here, once, not per setting.
-    const varied = new Set(input.vary.map((v) => v.field));
-    const missing = fields.find((f) => f.required && f.name !== 'kind' && !f.meta.internal && input.base[f.name] === undefined && !varied.has(f.name));
-    if (missing) throw new ValidationError(`${label(missing.name)}: is required`, missing.name);
-    const seedField = fields.find((f) => f.name === 'seed');
-    const seed0 = typeof input.base.seed === 'number' ? input.base.seed : Number(seedField?.default ?? 0);
+    const expanded = sweepMemberConfigs(input, fieldsOf(def.schema), label);
+    const seed0 = expanded.seed0;
     const base = { ...input.base, seed: seed0 };
-    const settings = expandSettings({ vary: input.vary, fields, samples: input.samples, drawSeed: seed0, label });
-    checkRunCount(settings.length, input.seeds);
-    const members: PlannedMember[] = [];
-    for (const setting of settings) {
-      for (let k = 0; k < input.seeds; k++) {
-        try {
-          members.push({ setting, seedIndex: k, prepared: this.deps.prepare({ ...base, ...setting.values, seed: seed0 + k }) });
-        } catch (e) {
-          const err = e as ValidationError;
-          // "temperature=0.5: alpha: must be in [0, 1]": which setting, then what is wrong with it.
-          const msg = err.message.replace(/^([A-Za-z][\w-]*): /, (_m, f: string) => `${label(f)}: `);
-          throw new ValidationError(`setting ${settingLabel(setting.values, (f) => label(f).replace(/^--/, ''))}: ${msg}`, err.field);
-        }
+    const members: PlannedMember[] = expanded.members.map(({ setting, seedIndex, config }) => {
+      try {
+        return { setting, seedIndex, prepared: this.deps.prepare(config) };
+      } catch (e) {
+        const err = e as ValidationError;
+        // "temperature=0.5: alpha: must be in [0, 1]": which setting, then what is wrong with it.
+        const msg = err.message.replace(/^([A-Za-z][\w-]*): /, (_m, f: string) => `${label(f)}: `);
+        throw new ValidationError(`setting ${settingLabel(setting.values, (f) => label(f).replace(/^--/, ''))}: ${msg}`, err.field);
       }
-    }
+    });
+    const settings = expanded.settings;
     const first = members[0].prepared.config as Record<string, unknown>;
     const config: SweepConfig = { ...input, base, model: typeof first.model === 'string' ? first.model : undefined, dataset: String(first.dataset ?? 'mnist'), seed: seed0 };
     return { config, settings, members };

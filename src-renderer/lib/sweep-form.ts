@@ -8,7 +8,7 @@ import { AppError } from '../../src-main/contract/errors.js';
 import { fieldsOf, type FieldInfo } from '../../src-main/contract/fields.js';
 import { describeZodError } from '../../src-main/contract/jobs.js';
 import { sweep } from '../../src-main/contract/kinds/sweep.js';
-import { checkRunCount, expandSettings, settingLabel, type SweepSetting, type Vary } from '../../src-main/contract/sweeps/spec.js';
+import { settingLabel, sweepMemberConfigs, type SweepSetting, type Vary } from '../../src-main/contract/sweeps/spec.js';
 
 /** The types expandSettings can vary; lists and records of values cannot be one value of a setting. */
 const VARIABLE_TYPES = new Set(['number', 'integer', 'enum', 'boolean', 'string']);
@@ -71,30 +71,19 @@ export function planSweep(config: SweepConfigInput, schema: z.ZodObject): SweepP
   if (seedsError) return fail(seedsError);
   const samplesError = 'samples' in config ? countError('samples', config.samples) : null;
   if (samplesError) return fail(samplesError);
-  const fields = fieldsOf(schema);
-  const varied = new Set(config.vary.map((v) => v.field));
-  // Named once, as the service does, rather than once per setting.
-  const missing = fields.find((f) => f.required && f.name !== 'kind' && !f.meta.internal && config.base[f.name] === undefined && !varied.has(f.name));
-  if (missing) return fail(`${missing.name}: is required`);
-  const seedField = fields.find((f) => f.name === 'seed');
-  const seed0 = typeof config.base.seed === 'number' ? config.base.seed : Number(seedField?.default ?? 0);
-  const seeds = config.seeds!;
-  let settings: SweepSetting[];
-  let runs: number;
+  let expanded: ReturnType<typeof sweepMemberConfigs>;
   try {
-    settings = expandSettings({ vary: config.vary, fields, samples: config.samples ?? undefined, drawSeed: seed0 });
-    runs = checkRunCount(settings.length, seeds);
+    expanded = sweepMemberConfigs({ base: config.base, vary: config.vary, seeds: config.seeds!, samples: config.samples ?? undefined }, fieldsOf(schema));
   } catch (e) {
     if (e instanceof AppError) return fail(e.message);
     throw e;
   }
+  const { settings, runs } = expanded;
   const members: Record<string, unknown>[] = [];
-  for (const s of settings) {
-    for (let k = 0; k < seeds; k++) {
-      const r = schema.safeParse({ ...config.base, ...s.values, seed: seed0 + k });
-      if (!r.success) return fail(`setting ${settingLabel(s.values)}: ${describeZodError(r.error)}`);
-      members.push(r.data as Record<string, unknown>);
-    }
+  for (const m of expanded.members) {
+    const r = schema.safeParse(m.config);
+    if (!r.success) return fail(`setting ${settingLabel(m.setting.values)}: ${describeZodError(r.error)}`);
+    members.push(r.data as Record<string, unknown>);
   }
   return { ok: true, settings, runs, members };
 }

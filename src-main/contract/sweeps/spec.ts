@@ -193,3 +193,33 @@ export function settingLabel(values: Record<string, SweepValue>, label: (field: 
     .map(([k, v]) => `${label(k)}=${typeof v === 'number' ? Number(v.toPrecision(6)) : v}`)
     .join(', ');
 }
+
+/** One run of a sweep before it is validated: its setting, seed index k and config. */
+export interface SweepMemberConfig {
+  setting: SweepSetting;
+  seedIndex: number;
+  config: Record<string, unknown>;
+}
+
+/**
+ * A sweep's settings and its runs' configs (base, then the setting's values,
+ * seed = base seed + k), in setting then seed order; what the service
+ * validates and records and what the form counts. A required field given
+ * neither in the base nor by a varied field is named once here, not per
+ * setting. Each config still needs its kind's checks.
+ */
+export function sweepMemberConfigs(
+  input: { base: Record<string, unknown>; vary: Vary[]; seeds: number; samples?: number },
+  fields: FieldInfo[],
+  label: (field: string) => string = (f) => f,
+): { seed0: number; settings: SweepSetting[]; runs: number; members: SweepMemberConfig[] } {
+  const varied = new Set(input.vary.map((v) => v.field));
+  const missing = fields.find((f) => f.required && f.name !== 'kind' && !f.meta.internal && input.base[f.name] === undefined && !varied.has(f.name));
+  if (missing) throw new ValidationError(`${label(missing.name)}: is required`, missing.name);
+  const seedField = fields.find((f) => f.name === 'seed');
+  const seed0 = typeof input.base.seed === 'number' ? input.base.seed : Number(seedField?.default ?? 0);
+  const settings = expandSettings({ vary: input.vary, fields, samples: input.samples, drawSeed: seed0, label });
+  const runs = checkRunCount(settings.length, input.seeds);
+  const members = settings.flatMap((setting) => Array.from({ length: input.seeds }, (_, k) => ({ setting, seedIndex: k, config: { ...input.base, ...setting.values, seed: seed0 + k } })));
+  return { seed0, settings, runs, members };
+}
