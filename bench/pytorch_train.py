@@ -64,6 +64,73 @@ def keras_cnn(f1, f2):
         nn.Flatten(), nn.Linear(f2 * 49, 10))
 
 
+def conv_ae():
+    # The seed's convolutional AE (src-main/ml/models/autoencoders.ts): Keras "same" 3x3 convolutions,
+    # "same" 2x2 max-pools (7 -> 4 pads one row/column after), nearest upsampling.
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.ZeroPad2d((0, 1, 0, 1)), nn.MaxPool2d(2),
+        nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.Upsample(scale_factor=2),
+        nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.Upsample(scale_factor=2),
+        nn.Conv2d(8, 16, 3), nn.ReLU(), nn.Upsample(scale_factor=2),
+        nn.Conv2d(16, 1, 3, padding=1))
+
+
+def dense_ae():
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 784))
+
+
+class Vae(nn.Module):
+    """The seed's VAE, 784-512-(d, d) and d-512-784 (Gaussian), or the Dirichlet VAE's softplus head
+    with Distillery's sampler: log-Gamma draws by Marsaglia-Tsang with the shape-augmentation trick,
+    reparameterised through torch's rsample (what a PyTorch user would write)."""
+
+    def __init__(self, latent, dirichlet):
+        super().__init__()
+        self.dirichlet = dirichlet
+        self.latent = latent
+        self.body = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU())
+        self.heads = nn.Linear(512, latent if dirichlet else 2 * latent)
+        self.decoder = nn.Sequential(nn.Linear(latent, 512), nn.ReLU(), nn.Linear(512, 784))
+
+    def loss(self, x):
+        x = x.flatten(1)
+        h = self.heads(self.body(x))
+        if self.dirichlet:
+            alpha = nn.functional.softplus(h) + 1e-4
+            q = torch.distributions.Dirichlet(alpha)
+            z = q.rsample() * self.latent
+            prior = torch.distributions.Dirichlet(torch.full_like(alpha, 0.98))
+            kl = torch.distributions.kl_divergence(q, prior)
+        else:
+            mu, logvar = h.chunk(2, 1)
+            z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+            kl = -0.5 * (1 + logvar - mu * mu - logvar.exp()).sum(1)
+        recon = nn.functional.binary_cross_entropy_with_logits(self.decoder(z), x, reduction='none').sum(1)
+        return (recon + kl).mean()
+
+
+class Reconstruct(nn.Module):
+    """An autoencoder trained on per-pixel BCE of its reconstruction (the autoencoder kind's default)."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def loss(self, x):
+        return nn.functional.binary_cross_entropy_with_logits(self.net(x).reshape(x.shape), x)
+
+
+# Distillery's latent models: trained on their own loss (no labels).
+LATENT = {
+    'conv-ae': lambda: Reconstruct(conv_ae()),
+    'dense-ae': lambda: Reconstruct(dense_ae()),
+    'vae': lambda: Vae(10, False),
+    'dirvae': lambda: Vae(10, True),
+}
+
+
 # Distillery's classifier models (src-main/ml/models/classifiers.ts), layer for layer.
 MODELS = {
     'teacher': teacher,
@@ -88,23 +155,27 @@ def main():
     sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
     name_of_device = torch.cuda.get_device_name(0) if device == 'cuda' else 'cpu'
     for name in models:
-        model = MODELS[name]().to(device)
+        latent = name in LATENT
+        model = (LATENT[name] if latent else MODELS[name])().to(device)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-        loss_fn = nn.CrossEntropyLoss()
+        cross_entropy = nn.CrossEntropyLoss()
+
+        def loss_fn(out_or_x, labels):
+            return model.loss(out_or_x) if latent else cross_entropy(model(out_or_x), labels)
 
         def epoch():
             perm = torch.randperm(images, device=device)
             for i in range(0, images, batch):
                 idx = perm[i:i + batch]
                 opt.zero_grad()
-                loss = loss_fn(model(x[idx]), y[idx])
+                loss = loss_fn(x[idx], y[idx])
                 loss.backward()
                 opt.step()
 
         # One warm-up pass over a few batches, then the timed epoch.
         for i in range(0, min(images, 4 * batch), batch):
             opt.zero_grad()
-            loss_fn(model(x[i:i + batch]), y[i:i + batch]).backward()
+            loss_fn(x[i:i + batch], y[i:i + batch]).backward()
             opt.step()
         sync()
         t0 = time.perf_counter()
