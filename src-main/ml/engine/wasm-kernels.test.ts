@@ -20,6 +20,8 @@ const cases: Case[] = [
   { name: 'same padding', x: [3, 14, 14, 8], k: [3, 3, 8, 16], stride: 1, pad: 'same' },
   { name: 'stride 2 valid', x: [3, 15, 15, 4], k: [3, 3, 4, 6], stride: 2, pad: 'valid' },
   { name: 'stride 2 same, even input', x: [2, 16, 16, 3], k: [5, 5, 3, 4], stride: 2, pad: 'same' },
+  { name: 'stride 2 same, odd output (Keras CNN 14→7)', x: [2, 14, 14, 5], k: [3, 3, 5, 6], stride: 2, pad: 'same' },
+  { name: 'stride 3 valid, rows never read', x: [2, 12, 11, 3], k: [2, 2, 3, 4], stride: 3, pad: 'valid' },
   { name: 'odd channel counts', x: [3, 11, 9, 5], k: [3, 2, 5, 7], stride: 1, pad: 'same' },
 ];
 

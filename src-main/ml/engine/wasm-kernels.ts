@@ -31,7 +31,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { simdKernelsFor } from './kernels/simd-kernels.js';
-import { convFilterGrad, convForward, convInputGrad, forwardConvSupported, matMul, matMulSupported, run, sumLeadingAxes, type Backend, type ConvShape } from './kernels/gemm-kernels.js';
+import { convFilterGrad, convForward, convInputGrad, convInputGradStrided, forwardConvSupported, matMul, matMulSupported, run, sumLeadingAxes, type Backend, type ConvShape } from './kernels/gemm-kernels.js';
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -210,13 +210,13 @@ function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
   const inputShape = (args.attrs as { inputShape: number[] }).inputShape;
   const g = geometry(inputShape, filter.shape, args.attrs as NamedAttrMap);
-  if (g.strides[0] !== 1 || g.strides[1] !== 1) {
-    // Strided input gradients would need zero-dilated dy (s² more work); the
-    // seed's models never stride, so the stock kernel covers that case.
-    return stock(tf.Conv2DBackpropInput)(args) as TensorInfo;
-  }
   const simd = simdKernelsFor(b);
-  if (simd) return convInputGrad(simd, b, dy, filter, inputShape, g);
+  const strided = g.strides[0] !== 1 || g.strides[1] !== 1;
+  if (simd && dy.dtype === 'float32' && g.dilations[0] === 1 && g.dilations[1] === 1) {
+    return strided ? convInputGradStrided(simd, b, dy, filter, inputShape, g) : convInputGrad(simd, b, dy, filter, inputShape, g);
+  }
+  // Without our GEMM, strided input gradients would need zero-dilated dy (s² more work): the stock kernel.
+  if (strided) return stock(tf.Conv2DBackpropInput)(args) as TensorInfo;
   const [kh, kw] = filter.shape;
   const [, h, w] = inputShape;
   const [, oh, ow] = dy.shape;

@@ -114,6 +114,51 @@ export function convInputGrad(k: SimdKernels, b: Backend, dy: TensorInfo, filter
   return out;
 }
 
+/**
+ * dx for a strided convolution (stride 1 takes convInputGrad). The forward
+ * trick would convolve a zero-dilated dy (s² more work, most of it zeros);
+ * instead each filter tap scatters straight into dx:
+ *   dx[n, oy·sh+kh−pt, ox·sw+kw−pl, ·] += dy[n, oy, ox, ·] · W[kh, kw]ᵀ
+ * one GEMM per (image, output row, tap) with the C rows strided by sw. Rows
+ * of one call land on distinct pixels, so accumulating is safe. It writes
+ * into a buffer padded to the windows' extent, then crops the padding.
+ */
+export function convInputGradStrided(k: SimdKernels, b: Backend, dy: TensorInfo, filter: TensorInfo, inputShape: number[], c: ConvShape): TensorInfo {
+  const [kh, kw, cin, cout] = filter.shape;
+  const [n, h, w] = inputShape;
+  const [, oh, ow] = dy.shape;
+  const [sh, sw] = c.strides;
+  // [KH, KW, Cout, Cin]: each tap's Wᵀ is a contiguous [Cout, Cin] B operand.
+  const wt = run('Transpose', b, { x: filter }, { perm: [0, 1, 3, 2] });
+  const hp = Math.max((oh - 1) * sh + kh, c.top + h);
+  const wp = Math.max((ow - 1) * sw + kw, c.left + w);
+  const dxp = b.makeOutput([n, hp, wp, cin], 'float32');
+  b.typedArrayFromHeap(dxp).fill(0);
+  const dyAddr = k.address(dy);
+  const wAddr = k.address(wt);
+  const dxAddr = k.address(dxp);
+  for (let i = 0; i < n; i++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const dyRow = dyAddr + (i * oh + oy) * ow * cout * F;
+      for (let r = 0; r < kh; r++) {
+        const dxRow = dxAddr + (i * hp + oy * sh + r) * wp * cin * F;
+        for (let q = 0; q < kw; q++) {
+          k.gemm(
+            ow, cin, 1, cout,
+            dyRow, cout * F, 0, F,
+            wAddr + (r * kw + q) * cout * cin * F, 0, cin * F,
+            dxRow + q * cin * F, sw * cin * F, 1,
+          );
+        }
+      }
+    }
+  }
+  b.disposeData(wt.dataId);
+  const out = run('Slice', b, { x: dxp }, { begin: [0, c.top, c.left, 0], size: [n, h, w, cin] });
+  b.disposeData(dxp.dataId);
+  return out;
+}
+
 /** dW for x [N, H, W, Cin], dy [N, OH, OW, Cout], filter shape [KH, KW, Cin, Cout]. */
 export function convFilterGrad(k: SimdKernels, b: Backend, x: TensorInfo, dy: TensorInfo, filterShape: number[], c: ConvShape): TensorInfo {
   const [kh, kw, cin, cout] = filterShape;
