@@ -1,7 +1,8 @@
 // `npm run bench -- <what>`: speed comparisons measured in one process run,
 // printed as ratios. Never part of `npm test` (tests assert no times).
 //
-//   train    our trainer vs PyTorch (Debian's /usr/bin/python3 + python3-torch) on the same images and batch size
+//   train    our trainer vs PyTorch (Debian's /usr/bin/python3 + python3-torch) on the same images and batch size:
+//            the classifiers and the latent models (conv/dense AE, Gaussian and Dirichlet VAE), with our GFLOP/s (flops.ts)
 //   eval     full test-set evaluation time as a share of one training epoch
 //   logging  cost of recording metrics (batched SQLite writes) as a share of step time
 //   profile  per-kernel time of one teacher training step on one core, stock XNNPACK paths vs our kernels
@@ -16,11 +17,17 @@ import { fileURLToPath } from 'node:url';
 import type { JobEvent } from '../contract/jobs.js';
 import { loadDataset, resolveDataset } from '../ml/data/datasets.js';
 import { initBackend, type BackendName } from '../ml/engine/backend.js';
+import { switchBackend } from '../ml/engine/host.js';
+import { buildConvAe, buildDenseAe, buildDirichletVae, buildGaussianVae, type Autoencoder, type Vae } from '../ml/models/autoencoders.js';
 import { buildClassifier, CLASSIFIER_MODELS, logitsModel, type ClassifierModel } from '../ml/models/classifiers.js';
 import { trainClassifier } from '../ml/train/classifier-trainer.js';
 import { softCrossEntropy } from '../ml/train/distill-loss.js';
+import { READ_EVERY } from '../ml/train/gpu-train.js';
+import { trainAutoencoder, trainVae, type LoopHooks, type VaeKind } from '../ml/train/latent-trainer.js';
 import { seedGlobalRandom } from '../ml/train/rng.js';
 import { worthParallel } from '../ml/train/data-parallel.js';
+import type { TrainingData } from '../ml/train/types.js';
+import { trainingFlopsPerImage } from './flops.js';
 import * as tf from '@tensorflow/tfjs';
 
 // DISTILLERY_ROOT: where bench/pytorch_train.py lies when this runs bundled (scripts/build-gpu-bundle.mjs).
@@ -28,32 +35,77 @@ const ROOT = process.env.DISTILLERY_ROOT ?? resolve(dirname(fileURLToPath(import
 const PYTHON = process.env.DISTILLERY_BENCH_PYTHON ?? '/usr/bin/python3';
 const WARMUP_STEPS = 3;
 
+/** One model as `train` times it: the models its FLOPs are counted on, a note for the log, one epoch of its trainer. */
+interface Benched {
+  models: tf.LayersModel[];
+  note: string;
+  train: (d: TrainingData, onStep: (s: { step: number; elapsed: number; images: number }) => void) => Promise<unknown>;
+}
+
+const LATENT_MODELS = ['conv-ae', 'dense-ae', 'vae', 'dirvae'] as const;
+const BENCH_MODELS = [...CLASSIFIER_MODELS, ...LATENT_MODELS];
+type BenchModel = (typeof BENCH_MODELS)[number];
+
+function classifierBench(name: ClassifierModel): Benched {
+  const m = buildClassifier(name);
+  const dataParallel = !process.env.DISTILLERY_SINGLE_CORE && worthParallel(m, tf.getBackend());
+  return {
+    models: [m],
+    note: tf.getBackend() === 'webgpu' ? 'webgpu, training set on the device' : dataParallel ? 'data-parallel on two cores' : 'one core',
+    train: (d, onStep) => trainClassifier({ ...d, model: m, dataParallel, onStep }),
+  };
+}
+
 /**
- * Images per second of our training loop, excluding warm-up steps. On webgpu
- * steps are reported in bursts (losses are read every few steps), all with
- * the burst's `elapsed`: the clock starts at the burst holding the last
- * warm-up step and counts the images of later bursts only.
+ * The latent loop reports steps in bursts of `readEvery`, all with the burst's
+ * `elapsed`. On webgpu it keeps the users' cadence (READ_EVERY, what --min-steps
+ * 60 is sized for); elsewhere 5, so a short timing still spans several bursts.
  */
-async function ourImagesPerSecond(model: ClassifierModel, images: number, batchSize: number): Promise<number> {
+const latent = (models: tf.LayersModel[], train: (d: TrainingData, hooks: LoopHooks) => Promise<unknown>): Benched => {
+  const gpu = tf.getBackend() === 'webgpu';
+  return { models, note: gpu ? 'webgpu' : 'one core', train: (d, onStep) => train(d, { onStep, readEvery: gpu ? READ_EVERY : 5 }) };
+};
+const aeBench = (ae: Autoencoder) => latent([ae.model], (d, hooks) => trainAutoencoder({ ...d, ...hooks, ae, loss: 'bce' }));
+const vaeBench = (vae: Vae, kind: VaeKind) =>
+  latent([vae.encoder, vae.decoder], (d, hooks) => trainVae({ ...d, ...hooks, vae, kind, priorAlpha: 0.98, sampler: 'exact', kl: 'dirichlet' }));
+
+/** How each model is built and trained for one timed epoch. */
+const BENCHED: Record<BenchModel, () => Benched> = {
+  ...(Object.fromEntries(CLASSIFIER_MODELS.map((name) => [name, () => classifierBench(name)])) as Record<ClassifierModel, () => Benched>),
+  'conv-ae': () => aeBench(buildConvAe()),
+  'dense-ae': () => aeBench(buildDenseAe()),
+  vae: () => vaeBench(buildGaussianVae(10), 'gaussian'),
+  dirvae: () => vaeBench(buildDirichletVae(10), 'dirichlet'),
+};
+
+/**
+ * Images per second of our training loop, excluding warm-up steps, and the
+ * model's training FLOPs per image (flops.ts). Steps may be reported in bursts
+ * (webgpu's classifier loop, every latent loop: losses are read every few
+ * steps), all with the burst's `elapsed`: the clock starts at the burst
+ * holding the last warm-up step and counts the images of later bursts only.
+ * The epoch-end evaluation comes after the last step report, outside the count.
+ */
+async function ourImagesPerSecond(model: BenchModel, images: number, batchSize: number): Promise<{ imagesPerSecond: number; flopsPerImage: number }> {
   seedGlobalRandom(1);
   const ds = loadDataset('mnist', { trainLimit: images, testLimit: 100 });
-  const m = buildClassifier(model);
-  const dataParallel = !process.env.DISTILLERY_SINGLE_CORE && worthParallel(m, tf.getBackend());
-  console.log(`# ${model}: ${tf.getBackend() === 'webgpu' ? 'webgpu, training set on the device' : dataParallel ? 'data-parallel on two cores' : 'one core'}; ${ds.train.count} images at batch ${batchSize}`);
+  const backend = tf.getBackend();
+  const b = BENCHED[model]();
+  console.log(`# ${model}: ${b.note}; ${ds.train.count} images at batch ${batchSize}`);
   let t0: number | null = null;
   let counted = 0;
   let last = 0;
-  await trainClassifier({
-    model: m, train: ds.train, test: ds.test, epochs: 1, batchSize, learningRate: 0.001, seed: 1, dataParallel,
-    onStep: (s) => {
-      if (s.step === WARMUP_STEPS) t0 = s.elapsed;
-      else if (t0 !== null && s.elapsed > t0) counted += s.images;
-      last = s.elapsed;
-    },
+  await b.train({ train: ds.train, test: ds.test, epochs: 1, batchSize, learningRate: 0.001, seed: 1 }, (s) => {
+    if (s.step === WARMUP_STEPS) t0 = s.elapsed;
+    else if (t0 !== null && s.elapsed > t0) counted += s.images;
+    last = s.elapsed;
   });
-  m.dispose();
+  const flopsPerImage = trainingFlopsPerImage(b.models);
+  b.models.forEach((m) => m.dispose());
+  // The latent loop ends on the host backend (leaveWebgpu): the next model is timed where this one was.
+  await switchBackend(backend);
   if (t0 === null || last <= t0 || counted === 0) throw new Error(`${model}: too few steps at batch ${batchSize} to time past the warm-up (raise --min-steps)`);
-  return counted / (last - t0);
+  return { imagesPerSecond: counted / (last - t0), flopsPerImage };
 }
 
 /** The last lines of a child's stderr, for an error message. */
@@ -90,11 +142,11 @@ const benchBackend = () =>
 
 program
   .command('train')
-  .description('training images/s: Distillery vs PyTorch, same data and batch size (on webgpu: batches 64 and 512, PyTorch on CUDA where it has it)')
-  .option('--models <list>', `comma-separated, or "all" (${CLASSIFIER_MODELS.join(', ')})`, 'teacher,student')
+  .description('training images/s: Distillery vs PyTorch, same data and batch size (on webgpu: batches 64 and 512, PyTorch on CUDA where it has it), and our GFLOP/s')
+  .option('--models <list>', `comma-separated, or "all" (${BENCH_MODELS.join(', ')})`, 'teacher,student')
   .option('--batch-size <list>', 'batch sizes, comma-separated (default: 64; 64,512 on webgpu)')
-  .option('--teacher-images <n>', 'images timed for the convolutional models (teacher, lenet5, keras-*)', '1280')
-  .option('--student-images <n>', 'images timed for the dense ones (student, lenet300, hinton-*)', '12800')
+  .option('--teacher-images <n>', 'images timed for the convolutional models (teacher, lenet5, keras-*, conv-ae)', '1280')
+  .option('--student-images <n>', 'images timed for the dense ones (student, lenet300, hinton-*, dense-ae, vae, dirvae)', '12800')
   .option('--min-steps <n>', 'at least this many steps per model and batch size (default: 10; 60 on webgpu, whose losses are read every 25 steps)')
   .option('--threads <n>', 'PyTorch threads (the machine has 2 cores)', '2')
   .option('--torch-device <d>', 'PyTorch device: auto (CUDA when available), cuda, cpu (default: auto on webgpu, else cpu)')
@@ -104,23 +156,23 @@ program
     const batches = String(o.batchSize ?? (gpu ? '64,512' : '64')).split(',').map(Number);
     const minSteps = Number(o.minSteps ?? (gpu ? 60 : 10));
     const torchDevice = String(o.torchDevice ?? (gpu ? 'auto' : 'cpu'));
-    const models = (o.models === 'all' ? [...CLASSIFIER_MODELS] : String(o.models).split(',')) as ClassifierModel[];
-    const unknown = models.filter((m) => !(CLASSIFIER_MODELS as readonly string[]).includes(m));
-    if (unknown.length) throw new Error(`--models: unknown model(s) ${unknown.join(', ')} (${CLASSIFIER_MODELS.join(', ')}, or all)`);
+    const models = (o.models === 'all' ? [...BENCH_MODELS] : String(o.models).split(',')) as BenchModel[];
+    const unknown = models.filter((m) => !(BENCH_MODELS as readonly string[]).includes(m));
+    if (unknown.length) throw new Error(`--models: unknown model(s) ${unknown.join(', ')} (${BENCH_MODELS.join(', ')}, or all)`);
     // Convolutions cost ~10× more per image: fewer images keep each timing to seconds.
-    const conv = (m: string) => m === 'teacher' || m === 'lenet5' || m.startsWith('keras-');
+    const conv = (m: string) => m === 'teacher' || m === 'lenet5' || m.startsWith('keras-') || m === 'conv-ae';
     const count = (m: string, batch: number) => Math.max(Number(conv(m) ? o.teacherImages : o.studentImages), batch * minSteps);
     const adapter = info.adapter ? (info.adapter.description || info.adapter.device || info.adapter.architecture).replace(/\s+/g, '_') : 'none';
     console.log(`# backend ${info.backend} (${info.device}); batches ${batches.join(', ')}; PyTorch threads ${o.threads}, device ${torchDevice}`);
     for (const batch of batches) {
       for (const m of models) {
         const images = count(m, batch);
-        const d = await ourImagesPerSecond(m, images, batch);
+        const { imagesPerSecond: d, flopsPerImage } = await ourImagesPerSecond(m, images, batch);
         const r = pytorchImagesPerSecond([m], images, batch, Number(o.threads), torchDevice);
         const p = typeof r === 'string' ? undefined : r.get(m);
         const torchNote = typeof r === 'string' ? ` (${r})` : p ? ` pytorch_device=${p.device.replace(/\s+/g, '_')}` : '';
         console.log(
-          `model=${m} batch=${batch} backend=${info.backend} adapter=${adapter} distillery_img_s=${d.toFixed(1)} pytorch_img_s=${p?.imagesPerSecond.toFixed(1) ?? 'n/a'} ratio=${p ? (d / p.imagesPerSecond).toFixed(3) : 'n/a'}${torchNote}`,
+          `model=${m} batch=${batch} backend=${info.backend} adapter=${adapter} distillery_img_s=${d.toFixed(1)} pytorch_img_s=${p?.imagesPerSecond.toFixed(1) ?? 'n/a'} ratio=${p ? (d / p.imagesPerSecond).toFixed(3) : 'n/a'} distillery_gflop_s=${((d * flopsPerImage) / 1e9).toFixed(2)}${torchNote}`,
         );
       }
     }
@@ -161,7 +213,7 @@ program
   .description('cost of recording one training step (2 metrics + progress) in SQLite, as a share of a student step')
   .action(async () => {
     await benchBackend();
-    const studentRate = await ourImagesPerSecond('student', 6400, 64);
+    const studentRate = (await ourImagesPerSecond('student', 6400, 64)).imagesPerSecond;
     const stepMs = (64 / studentRate) * 1000;
     // Imported here: the GPU bundle (train only) carries no better-sqlite3.
     const { Store } = await import('../db/store.js');
