@@ -20,6 +20,7 @@ import { flatSize, readFlat, writeFlat } from './data-parallel.js';
 import { DivergedError, READ_EVERY } from './gpu-train.js';
 import { mulberry32, seededStateOrNull, setGlobalRandomState, shuffle, type Rng } from './rng.js';
 import { leaveWebgpu } from '../engine/host.js';
+import type { Backend as WasmBackend } from '../engine/kernels/gemm-kernels.js';
 import type { TrainingData } from './types.js';
 
 export type ReconLoss = 'bce' | 'mse';
@@ -114,6 +115,9 @@ function flatAdam(learner: Learner, learningRate: number): LearnerAdam {
   // The tensors the flat weights were last copied from or to: anything else that
   // assigns a variable (a resume, a test poisoning weights) replaces its dataId.
   let synced: object[] = [];
+  // On wasm a gradient is read as a view of the backend's heap (copied at once, before any kernel can move the heap):
+  // dataSync would allocate a copy per variable per step, for the garbage collector.
+  const values = tf.getBackend() === 'wasm' ? (t: tf.Tensor) => (tf.backend() as WasmBackend).typedArrayFromHeap(t) : (t: tf.Tensor) => t.dataSync() as Float32Array;
   return {
     step: (idx) => {
       if (vars.some((v, i) => v.dataId !== synced[i])) writeFlat(vars, adam.weights);
@@ -127,7 +131,7 @@ function flatAdam(learner: Learner, learningRate: number): LearnerAdam {
       for (const v of vars) {
         // A variable the loss does not reach has no gradient: a zero one here (tf.train.adam would skip it); these models have none.
         const g = grads[v.name];
-        if (g) adam.ownGrads.set(g.dataSync() as Float32Array, off);
+        if (g) adam.ownGrads.set(values(g), off);
         else adam.ownGrads.fill(0, off, off + v.size);
         off += v.size;
       }
