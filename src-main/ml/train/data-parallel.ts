@@ -81,9 +81,13 @@ export function writeFlat(vars: tf.Variable[], into: Float32Array): void {
 /** Assigns a flat buffer's values to variables, in order. */
 export function readFlat(vars: tf.Variable[], from: Float32Array): void {
   let off = 0;
+  // wasm copies a new tensor's values into its heap; cpu keeps the array it is given, which would
+  // alias the buffer (and every clone of the variable with it) to the next step's in-place update.
+  const copy = tf.getBackend() === 'cpu';
   tf.tidy(() => {
     for (const v of vars) {
-      v.assign(tf.tensor(from.subarray(off, off + v.size), v.shape));
+      const values = from.subarray(off, off + v.size);
+      v.assign(tf.tensor(copy ? values.slice() : values, v.shape));
       off += v.size;
     }
   });

@@ -15,10 +15,12 @@ import {
 import type { Autoencoder, Vae } from '../models/autoencoders.js';
 import { readAdam, restoreAdam } from './adam-state.js';
 import type { TrainCheckpoint } from './checkpoint.js';
-import type { FlatAdamMoments } from './flat-adam.js';
+import { FlatAdam, type FlatAdamMoments } from './flat-adam.js';
+import { flatSize, readFlat, writeFlat } from './data-parallel.js';
 import { DivergedError, READ_EVERY } from './gpu-train.js';
 import { mulberry32, seededStateOrNull, setGlobalRandomState, shuffle, type Rng } from './rng.js';
 import { leaveWebgpu } from '../engine/host.js';
+import type { Backend as WasmBackend } from '../engine/kernels/gemm-kernels.js';
 import type { TrainingData } from './types.js';
 
 export type ReconLoss = 'bce' | 'mse';
@@ -53,6 +55,8 @@ export interface LoopHooks {
   checkpoint?: { save?: (c: TrainCheckpoint) => void | Promise<void>; resume?: TrainCheckpoint };
   /** Steps between two reads of the losses; READ_EVERY (gpu-train.ts) unless a test needs a short range. */
   readEvery?: number;
+  /** tf.train.adam on every backend, for tests and benchmarks that compare it with FlatAdam (see loop). */
+  tfAdam?: boolean;
 }
 
 /** One model the loop trains: its variables, its batch loss, its test metrics. */
@@ -64,6 +68,83 @@ interface Learner {
   evaluate: () => Promise<Record<string, number>>;
   /** Metrics of a learner trained silently (ae-distill's baseline) are only checked, under this name prefix; '' = reported. */
   silent?: string;
+}
+
+/** One learner's Adam: a step on a batch, and its moments for checkpoints (FlatAdamMoments' layout either way). */
+interface LearnerAdam {
+  /** The batch's loss and extra scalars, not yet read; the caller disposes them. */
+  step: (indices: Uint32Array) => { loss: tf.Scalar; extra: Record<string, tf.Scalar> };
+  moments: () => Promise<FlatAdamMoments>;
+  restore: (s: FlatAdamMoments) => void;
+  dispose: () => void;
+}
+
+/** The learner's extra scalars, kept past the tidy of the gradient function that made them. */
+const keepExtra = (extra: Record<string, tf.Scalar>) => Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, tf.keep(v)]));
+
+/** tf.train.adam: the update stays on the device, so webgpu's queue never waits for a read. */
+function tfAdam(learner: Learner, learningRate: number): LearnerAdam {
+  const opt = tf.train.adam(learningRate);
+  return {
+    step: (idx) => {
+      let extra: Record<string, tf.Scalar> = {};
+      const loss = opt.minimize(() => {
+        const r = learner.step(idx);
+        extra = keepExtra(r.extra);
+        return r.loss;
+      }, true, learner.vars) as tf.Scalar;
+      return { loss, extra };
+    },
+    moments: () => readAdam(opt, learner.vars),
+    restore: (s) => restoreAdam(opt, learner.vars, s),
+    dispose: () => opt.dispose(),
+  };
+}
+
+/**
+ * FlatAdam (flat-adam.ts), as the classifier trainer steps: the gradients are
+ * read into its memory, one SIMD pass updates the flat weights, which are
+ * assigned back to the variables. tf.train.adam's ~12 tensor ops per variable
+ * were a large share of a host step. The update is tf.train.adam's in float32
+ * (a step may differ in its last bit) and the moments are laid out alike, so
+ * checkpoints move between this and tfAdam (webgpu) unchanged.
+ */
+function flatAdam(learner: Learner, learningRate: number): LearnerAdam {
+  const { vars } = learner;
+  const adam = new FlatAdam(flatSize(vars), learningRate);
+  // The tensors the flat weights were last copied from or to: anything else that
+  // assigns a variable (a resume, a test poisoning weights) replaces its dataId.
+  let synced: object[] = [];
+  // On wasm a gradient is read as a view of the backend's heap (copied at once, before any kernel can move the heap):
+  // dataSync would allocate a copy per variable per step, for the garbage collector.
+  const values = tf.getBackend() === 'wasm' ? (t: tf.Tensor) => (tf.backend() as WasmBackend).typedArrayFromHeap(t) : (t: tf.Tensor) => t.dataSync() as Float32Array;
+  return {
+    step: (idx) => {
+      if (vars.some((v, i) => v.dataId !== synced[i])) writeFlat(vars, adam.weights);
+      let extra: Record<string, tf.Scalar> = {};
+      const { value, grads } = tf.variableGrads(() => {
+        const r = learner.step(idx);
+        extra = keepExtra(r.extra);
+        return r.loss;
+      }, vars);
+      let off = 0;
+      for (const v of vars) {
+        // A variable the loss does not reach has no gradient: a zero one here (tf.train.adam would skip it); these models have none.
+        const g = grads[v.name];
+        if (g) adam.ownGrads.set(values(g), off);
+        else adam.ownGrads.fill(0, off, off + v.size);
+        off += v.size;
+      }
+      tf.dispose(Object.values(grads));
+      adam.step(1, 0);
+      readFlat(vars, adam.weights);
+      synced = vars.map((v) => v.dataId);
+      return { loss: value as tf.Scalar, extra };
+    },
+    moments: async () => adam.moments(),
+    restore: (s) => adam.restoreMoments(s),
+    dispose: () => {},
+  };
 }
 
 interface LoopOptions extends LoopHooks, Omit<TrainingData, 'test'> {
@@ -99,11 +180,16 @@ interface Pending {
  * stopping, they are read in one transfer and reported. A non-finite value is
  * therefore noticed late: the variables go back to the last weights whose
  * steps all read finite, and DivergedError names the step range and the metric.
+ *
+ * Adam is FlatAdam on the host backends (wasm, cpu), where reading a gradient
+ * costs a copy; on webgpu it is tf.train.adam, which needs no read at all.
+ * One optimizer per learner: ae-distill's two students step on their own losses.
  */
 async function loop(o: LoopOptions): Promise<LoopResult> {
   const readEvery = Math.max(1, o.readEvery ?? READ_EVERY);
   const random = mulberry32(o.seed);
-  const optimizers = o.learners.map(() => tf.train.adam(o.learningRate));
+  const onHost = ['wasm', 'cpu'].includes(tf.getBackend()) && !o.tfAdam;
+  const optimizers = o.learners.map((l) => (onHost ? flatAdam : tfAdam)(l, o.learningRate));
   const allVars = o.learners.flatMap((l) => l.vars);
   const order = range(o.train.count);
   const batches = Math.ceil(o.train.count / o.batchSize);
@@ -172,12 +258,7 @@ async function loop(o: LoopOptions): Promise<LoopResult> {
         const values: tf.Scalar[] = [];
         o.learners.forEach((learner, li) => {
           const prefix = learner.silent ? `${learner.silent}:` : '';
-          let extra: Record<string, tf.Scalar> = {};
-          const loss = optimizers[li].minimize(() => {
-            const r = learner.step(idx);
-            extra = Object.fromEntries(Object.entries(r.extra).map(([k, v]) => [k, tf.keep(v)]));
-            return r.loss;
-          }, true, learner.vars) as tf.Scalar;
+          const { loss, extra } = optimizers[li].step(idx);
           names.push(`${prefix}loss`, ...Object.keys(extra).map((k) => `${prefix}${k}`));
           values.push(loss, ...Object.values(extra));
         });
@@ -206,7 +287,7 @@ async function loop(o: LoopOptions): Promise<LoopResult> {
           workerRng: null,
           order: order.slice(),
           weights: await modelsWeights(o.models),
-          adam: await learnersAdam(optimizers, o.learners),
+          adam: await learnersAdam(optimizers),
           lastTest: null,
           samplerRng: o.sampler?.state ?? null,
           lastMetrics: metrics,
@@ -242,9 +323,9 @@ function restoreModelsWeights(models: tf.LayersModel[], c: TrainCheckpoint): voi
  * All learners' optimizer moments, one after the other in the checkpoint's flat
  * arrays. Every learner steps on every batch, so their β-products are the same.
  */
-async function learnersAdam(optimizers: tf.AdamOptimizer[], learners: Learner[]): Promise<FlatAdamMoments> {
+async function learnersAdam(optimizers: LearnerAdam[]): Promise<FlatAdamMoments> {
   const parts: FlatAdamMoments[] = [];
-  for (const [i, l] of learners.entries()) parts.push(await readAdam(optimizers[i], l.vars));
+  for (const opt of optimizers) parts.push(await opt.moments());
   const join = (k: 'm' | 'v') => {
     const out = new Float32Array(parts.reduce((n, p) => n + p[k].length, 0));
     let off = 0;
@@ -257,7 +338,7 @@ async function learnersAdam(optimizers: tf.AdamOptimizer[], learners: Learner[])
   return { m: join('m'), v: join('v'), accBeta1: parts[0].accBeta1, accBeta2: parts[0].accBeta2 };
 }
 
-function restoreLearnersAdam(optimizers: tf.AdamOptimizer[], learners: Learner[], c: TrainCheckpoint): void {
+function restoreLearnersAdam(optimizers: LearnerAdam[], learners: Learner[], c: TrainCheckpoint): void {
   const total = learners.reduce((n, l) => n + l.vars.reduce((s, v) => s + v.size, 0), 0);
   // The latent models train with Adam only: a checkpoint without its moments was not written by this loop.
   if (!c.adam) throw new Error(`checkpoint of epoch ${c.epoch}: it holds no Adam state, so it was not written by this job`);
@@ -266,7 +347,7 @@ function restoreLearnersAdam(optimizers: tf.AdamOptimizer[], learners: Learner[]
   let off = 0;
   learners.forEach((l, i) => {
     const size = l.vars.reduce((s, v) => s + v.size, 0);
-    restoreAdam(optimizers[i], l.vars, { m: adam.m.subarray(off, off + size), v: adam.v.subarray(off, off + size), accBeta1: adam.accBeta1, accBeta2: adam.accBeta2 });
+    optimizers[i].restore({ m: adam.m.subarray(off, off + size), v: adam.v.subarray(off, off + size), accBeta1: adam.accBeta1, accBeta2: adam.accBeta2 });
     off += size;
   });
 }
