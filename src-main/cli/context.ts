@@ -44,14 +44,16 @@ export class CliContext {
     const mode = this.json ? 'off' : process.stderr.isTTY ? 'tty' : 'lines';
     let view = progressView('', 'off');
     let current: string | undefined;
+    // Every run started here: a recipe may run several steps at once (reproduce --jobs), and Ctrl-C cancels them all.
+    const started: string[] = [];
     let interrupts = 0;
     const onEvent = (runId: string, e: JobEvent) => runId === current && view.onEvent(e);
     svc.runner.on('event', onEvent);
     const onSigint = () => {
       interrupts++;
       if (!current) process.exit(130);
-      process.stderr.write(interrupts === 1 ? '\ncancelling: finishing the current step and saving (Ctrl-C again to stop at once)\n' : '\nstopping now\n');
-      if (interrupts === 1) svc.cancel(current);
+      process.stderr.write(interrupts === 1 ? '\ncancelling: finishing the current step(s) and saving (Ctrl-C again to stop at once)\n' : '\nstopping now\n');
+      if (interrupts === 1) for (const id of started) svc.cancel(id);
       else svc.runner.killAll();
     };
     process.on('SIGINT', onSigint);
@@ -59,6 +61,7 @@ export class CliContext {
       return await go((run, label) => {
         view.stop();
         current = run.id;
+        started.push(run.id);
         if (interrupts > 0) svc.cancel(run.id);
         if (mode !== 'off') process.stderr.write(`${label}: run ${run.id}\n`);
         view = progressView(label, mode);

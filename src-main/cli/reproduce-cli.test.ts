@@ -31,4 +31,7 @@ test('reproduce refuses a recipe that is not a reproduction', () => {
   const r = cli('reproduce', 'kd');
   assert.equal(r.status, 2);
   assert.match(r.stderr, /"kd" is not a reproduction recipe/);
+  const jobs = cli('reproduce', 'seed-kd', '--quick', '--jobs', '0');
+  assert.equal(jobs.status, 2);
+  assert.match(jobs.stderr, /--jobs: must be an integer from 1 to 64, got "0"/);
 });

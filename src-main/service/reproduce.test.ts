@@ -64,6 +64,17 @@ test('seed-kd --quick: three runs and a report run whose published column is the
   assert.equal(svc.store.getRun(again.run.id)!.summary.measured_numbers, 3);
 });
 
+test('seed-kd --quick two steps at a time: the student alone trains beside the teacher; the distilled student waits for it; same report', async () => {
+  const runs = await svc.runRecipe('seed-kd', { quick: true }, undefined, 2);
+  assert.deepEqual(runs.map((r) => [r.kind, r.status]), [['train', 'completed'], ['distill', 'completed'], ['train', 'completed'], ['report', 'completed']], runs.map((r) => r.error).join('; '));
+  const [teacher, distilled, alone, report] = runs.map((r) => ({ start: Date.parse(r.startedAt!), end: Date.parse(r.finishedAt!) }));
+  assert.ok(alone.start < teacher.end, 'the student alone started before the teacher ended');
+  assert.ok(distilled.start >= teacher.end, 'the distilled student started after its teacher ended');
+  assert.ok(report.start >= Math.max(teacher.end, distilled.end, alone.end), 'the report waited for every step');
+  assert.equal(runs[1].config.teacherRunId, runs[0].id);
+  checkReport('seed-kd', runs);
+});
+
 test('deep-compression-lenet300 --quick: train → prune → cluster → score → report, with the per-layer densities and 6-bit clusters', async () => {
   const runs = await svc.runRecipe('deep-compression-lenet300', { quick: true });
   assert.deepEqual(runs.map((r) => [r.kind, r.status]), [['train', 'completed'], ['prune', 'completed'], ['cluster', 'completed'], ['score', 'completed'], ['report', 'completed']], runs.map((r) => r.error).join('; '));

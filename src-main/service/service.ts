@@ -368,20 +368,40 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
   }
 
   /**
-   * Runs a recipe in the foreground (the CLI's way), step by step. A step
-   * whose prerequisites did not complete is skipped; resolves with the runs made.
+   * Runs a recipe in the foreground (the CLI's way). Steps start in order as
+   * their prerequisites complete, at most `parallel` at a time (1: one after
+   * another; more lets independent steps, e.g. dirvae-vs-gvae's four VAEs,
+   * use several cores). Once a step fails, nothing new starts; resolves with
+   * the runs made, in step order.
    */
-  async runRecipe(recipe: string, options: unknown, onStart?: (run: Run, step: string) => void): Promise<Run[]> {
+  async runRecipe(recipe: string, options: unknown, onStart?: (run: Run, step: string) => void, parallel = 1): Promise<Run[]> {
     const plan = this.planRecipe(recipe, options);
     const ids: string[] = [];
-    const runs: Run[] = [];
-    for (const st of plan.steps) {
-      if (!(st.after ?? []).every((i) => runs[i]?.status === 'completed')) break;
-      const r = await this.runJob(st.config(ids), `${plan.recipe}: ${st.label}`, (run) => onStart?.(run, st.label));
-      ids.push(r.id);
-      runs.push(r);
-    }
-    return runs;
+    const runs: (Run | undefined)[] = plan.steps.map(() => undefined);
+    const started = plan.steps.map(() => false);
+    let running = 0;
+    let failed = false;
+    await new Promise<void>((resolve, reject) => {
+      const pump = () => {
+        plan.steps.forEach((st, i) => {
+          if (failed || started[i] || running >= parallel || !(st.after ?? []).every((j) => runs[j]?.status === 'completed')) return;
+          started[i] = true;
+          running++;
+          this.runJob(st.config(ids), `${plan.recipe}: ${st.label}`, (run) => {
+            ids[i] = run.id;
+            onStart?.(run, st.label);
+          }).then((r) => {
+            runs[i] = r;
+            running--;
+            if (r.status !== 'completed') failed = true;
+            pump();
+          }, reject);
+        });
+        if (running === 0) resolve();
+      };
+      pump();
+    });
+    return runs.filter((r): r is Run => r !== undefined);
   }
 
   /**

@@ -20,7 +20,8 @@ export function registerReproduce(program: Command, ctx: CliContext): void {
     .argument('[recipe]', `one of: ${Object.keys(REPRODUCTIONS).join(', ')}`)
     .option('--quick', 'smoke run: 256 training and 256 test images, 1 epoch per step')
     .option('--list', 'list the reproduction recipes with source, setting, published numbers and a time estimate')
-    .action(async (recipe: string | undefined, o: { quick?: boolean; list?: boolean }) => {
+    .option('--jobs <n>', 'steps that do not depend on each other run side by side, n at a time (each job uses one core; default 1)', '1')
+    .action(async (recipe: string | undefined, o: { quick?: boolean; list?: boolean; jobs: string }) => {
       await ctx.withService(async (svc) => {
         if (o.list || !recipe) {
           const speeds = measuredSpeeds(svc.listRuns());
@@ -42,9 +43,11 @@ export function registerReproduce(program: Command, ctx: CliContext): void {
           return;
         }
         if (!Object.hasOwn(REPRODUCTIONS, recipe)) throw new ValidationError(`recipe: "${recipe}" is not a reproduction recipe (${Object.keys(REPRODUCTIONS).join(', ')}); see distillery reproduce --list`, 'recipe');
+        const jobs = Number(o.jobs);
+        if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new ValidationError(`--jobs: must be an integer from 1 to 64, got "${o.jobs}"`, 'jobs');
         const options = { quick: !!o.quick };
         svc.planRecipe(recipe, options);
-        const runs = await ctx.runWithProgress(svc, (onStart) => svc.runRecipe(recipe, options, onStart));
+        const runs = await ctx.runWithProgress(svc, (onStart) => svc.runRecipe(recipe, options, onStart, jobs));
         const report = runs.at(-1);
         if (report?.kind !== 'report' || report.status !== 'completed') {
           ctx.reportRuns(runs, `${recipe}: did not complete`);
