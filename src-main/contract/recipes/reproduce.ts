@@ -282,8 +282,10 @@ export const kerasKdExample = defineRecipe({
 /**
  * Rough training speeds (images per second) on the wasm backend of this
  * two-core box while shared: teacher, student, lenet300 and lenet5 measured
- * (full runs or 256-image smoke runs), the others scaled by multiply-adds per
- * image. Used when this workspace has no full-data run of the model.
+ * (full runs or 256-image smoke runs), the Keras CNNs from `npm run bench --
+ * train` (strided convolutions on our GEMM), the VAE from the full
+ * dirvae-vs-gvae runs (two at a time, FlatAdam), the Hinton MLPs scaled by
+ * multiply-adds per image. Used when this workspace has no full-data run of the model.
  */
 export const FALLBACK_IMAGES_PER_SECOND: Record<string, number> = {
   teacher: 190,
@@ -292,9 +294,9 @@ export const FALLBACK_IMAGES_PER_SECOND: Record<string, number> = {
   lenet5: 400,
   'hinton-teacher': 700,
   'hinton-student': 1100,
-  'keras-teacher': 40,
-  'keras-student': 1500,
-  vae: 2500,
+  'keras-teacher': 60,
+  'keras-student': 2600,
+  vae: 1200,
 };
 
 /** Measured speeds from a workspace's runs: the median images/s of completed full-data training runs per model. */
