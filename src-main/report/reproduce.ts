@@ -7,6 +7,9 @@ import { renderHtmlReport, type Cell, type Report } from './html.js';
 const diff = (published: number, measured: number | null): Cell => (measured === null ? null : +(measured - published).toPrecision(4));
 const holdsText = (h: boolean | null, quick: boolean) => (h === null ? 'not tested (no measurement)' : `${h ? 'holds' : 'does not hold'}${quick ? ' (smoke run: not meaningful)' : ''}`);
 
+/** A step's config as `key: value` pairs: one JSON line per config made the page scroll sideways; spaces let it wrap. */
+const configText = (config: Record<string, unknown>) => Object.entries(config).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ');
+
 export function reproductionHtmlReport(r: ReproReport, generatedAt?: string): Report {
   return {
     title: `Reproduction: ${r.reference.title}${r.quick ? ' — SMOKE RUN (--quick)' : ''}`,
@@ -38,7 +41,7 @@ export function reproductionHtmlReport(r: ReproReport, generatedAt?: string): Re
       },
       {
         heading: 'Settings used (the runs)',
-        blocks: [{ type: 'table', columns: ['Step', 'Run', 'Kind', 'Model', 'Status', 'Config'], rows: r.steps.map((s) => [s.label, s.runId, s.kind, s.model, s.status, JSON.stringify(s.config)]) }],
+        blocks: [{ type: 'table', columns: ['Step', 'Run', 'Kind', 'Model', 'Status', 'Config'], rows: r.steps.map((s) => [s.label, s.runId, s.kind, s.model, s.status, configText(s.config)]) }],
       },
     ],
   };
