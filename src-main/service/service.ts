@@ -371,8 +371,9 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
    * Runs a recipe in the foreground (the CLI's way). Steps start in order as
    * their prerequisites complete, at most `parallel` at a time (1: one after
    * another; more lets independent steps, e.g. dirvae-vs-gvae's four VAEs,
-   * use several cores). Once a step fails, nothing new starts; resolves with
-   * the runs made, in step order.
+   * use several cores). A step whose prerequisite ended without completing
+   * is not run, nor any step after it (as one at a time always did);
+   * resolves with the runs made, in step order.
    */
   async runRecipe(recipe: string, options: unknown, onStart?: (run: Run, step: string) => void, parallel = 1): Promise<Run[]> {
     const plan = this.planRecipe(recipe, options);
@@ -380,11 +381,12 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
     const runs: (Run | undefined)[] = plan.steps.map(() => undefined);
     const started = plan.steps.map(() => false);
     let running = 0;
-    let failed = false;
     await new Promise<void>((resolve, reject) => {
       const pump = () => {
-        plan.steps.forEach((st, i) => {
-          if (failed || started[i] || running >= parallel || !(st.after ?? []).every((j) => runs[j]?.status === 'completed')) return;
+        for (const [i, st] of plan.steps.entries()) {
+          const after = st.after ?? [];
+          if (!started[i] && after.some((j) => runs[j] && runs[j].status !== 'completed')) break;
+          if (started[i] || running >= parallel || !after.every((j) => runs[j]?.status === 'completed')) continue;
           started[i] = true;
           running++;
           this.runJob(st.config(ids), `${plan.recipe}: ${st.label}`, (run) => {
@@ -393,10 +395,9 @@ export class Service extends EventEmitter<{ api: [ApiEvent] }> {
           }).then((r) => {
             runs[i] = r;
             running--;
-            if (r.status !== 'completed') failed = true;
             pump();
           }, reject);
-        });
+        }
         if (running === 0) resolve();
       };
       pump();
