@@ -8,7 +8,7 @@ import { logitsModel } from '../models/classifiers.js';
 import { distillationLoss, softCrossEntropy } from './distill-loss.js';
 import { mulberry32, seededStateOrNull, setGlobalRandomState, shuffle } from './rng.js';
 import type { TrainCheckpoint } from './checkpoint.js';
-import { flatSize, GradientWorker, readFlat, shareSplit, writeFlat, type ParallelInit } from './data-parallel.js';
+import { flatSize, GradientWorker, readFlat, shareSplit, writeFlat, writeFlatGrads, type ParallelInit } from './data-parallel.js';
 import { FlatAdam } from './flat-adam.js';
 import { FlatSgd } from './flat-sgd.js';
 import { trainClassifierOnDevice } from './gpu-train.js';
@@ -385,12 +385,7 @@ async function startStepper(o: TrainOptions, t: Trainer, vars: tf.Variable[], te
           hits1 = r.hits.dataSync()[0];
           return r.loss;
         }, vars);
-        let off = 0;
-        for (const v of vars) {
-          const d = g[v.name].dataSync() as Float32Array;
-          mine.set(d, off);
-          off += d.length;
-        }
+        writeFlatGrads(vars, g, mine);
         return value.dataSync()[0];
       });
       const r2 = other ? await other : { loss: 0, hits: 0 };

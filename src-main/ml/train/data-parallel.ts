@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import type { Split } from '../data/datasets.js';
 import type { Augment } from './trainer-options.js';
+import type { Backend as WasmBackend } from '../engine/kernels/gemm-kernels.js';
 
 export interface ParallelInit {
   modelTopology: unknown;
@@ -75,6 +76,24 @@ export function writeFlat(vars: tf.Variable[], into: Float32Array): void {
     const d = v.dataSync() as Float32Array;
     into.set(d, off);
     off += d.length;
+  }
+}
+
+/**
+ * Writes each variable's gradient into a flat buffer, in the variables' order
+ * (every trainer's step on FlatAdam/FlatSgd). On wasm a gradient is read as a
+ * view of the backend's heap and copied at once, before any kernel can move
+ * the heap: dataSync would allocate a copy per variable per step for the
+ * garbage collector. A variable the loss does not reach gets a zero gradient.
+ */
+export function writeFlatGrads(vars: tf.Variable[], grads: tf.NamedTensorMap, into: Float32Array): void {
+  const heap = tf.getBackend() === 'wasm' ? (tf.backend() as WasmBackend) : null;
+  let off = 0;
+  for (const v of vars) {
+    const g = grads[v.name];
+    if (g) into.set(heap ? heap.typedArrayFromHeap(g) : (g.dataSync() as Float32Array), off);
+    else into.fill(0, off, off + v.size);
+    off += v.size;
   }
 }
 

@@ -6,7 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { initBackend, type BackendName } from '../engine/backend.js';
 import { logitsModel } from '../models/classifiers.js';
 import { BatchFiller, batchLossAndHits, evaluateRange, type Softening } from './classifier-trainer.js';
-import { readFlat, type EvalResult, type HalfResult, type ParallelInit } from './data-parallel.js';
+import { readFlat, writeFlatGrads, type EvalResult, type HalfResult, type ParallelInit } from './data-parallel.js';
 import { globalRandomState, seedGlobalRandom, setGlobalRandomState } from './rng.js';
 import type { Split } from '../data/datasets.js';
 
@@ -49,12 +49,7 @@ function step(indices: Uint32Array, epoch: number): HalfResult {
       hits = r.hits.dataSync()[0];
       return r.loss;
     }, s.vars);
-    let off = 0;
-    for (const v of s.vars) {
-      const g = grads[v.name].dataSync() as Float32Array;
-      s.init.grads.set(g, off);
-      off += g.length;
-    }
+    writeFlatGrads(s.vars, grads, s.init.grads);
     return value.dataSync()[0];
   });
   return { loss, hits };

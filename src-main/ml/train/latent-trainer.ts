@@ -16,11 +16,10 @@ import type { Autoencoder, Vae } from '../models/autoencoders.js';
 import { readAdam, restoreAdam } from './adam-state.js';
 import type { TrainCheckpoint } from './checkpoint.js';
 import { FlatAdam, type FlatAdamMoments } from './flat-adam.js';
-import { flatSize, readFlat, writeFlat } from './data-parallel.js';
+import { flatSize, readFlat, writeFlat, writeFlatGrads } from './data-parallel.js';
 import { DivergedError, READ_EVERY } from './gpu-train.js';
 import { mulberry32, seededStateOrNull, setGlobalRandomState, shuffle, type Rng } from './rng.js';
 import { leaveWebgpu } from '../engine/host.js';
-import type { Backend as WasmBackend } from '../engine/kernels/gemm-kernels.js';
 import type { TrainingData } from './types.js';
 
 export type ReconLoss = 'bce' | 'mse';
@@ -115,9 +114,6 @@ function flatAdam(learner: Learner, learningRate: number): LearnerAdam {
   // The tensors the flat weights were last copied from or to: anything else that
   // assigns a variable (a resume, a test poisoning weights) replaces its dataId.
   let synced: object[] = [];
-  // On wasm a gradient is read as a view of the backend's heap (copied at once, before any kernel can move the heap):
-  // dataSync would allocate a copy per variable per step, for the garbage collector.
-  const values = tf.getBackend() === 'wasm' ? (t: tf.Tensor) => (tf.backend() as WasmBackend).typedArrayFromHeap(t) : (t: tf.Tensor) => t.dataSync() as Float32Array;
   return {
     step: (idx) => {
       if (vars.some((v, i) => v.dataId !== synced[i])) writeFlat(vars, adam.weights);
@@ -127,14 +123,7 @@ function flatAdam(learner: Learner, learningRate: number): LearnerAdam {
         extra = keepExtra(r.extra);
         return r.loss;
       }, vars);
-      let off = 0;
-      for (const v of vars) {
-        // A variable the loss does not reach has no gradient: a zero one here (tf.train.adam would skip it); these models have none.
-        const g = grads[v.name];
-        if (g) adam.ownGrads.set(values(g), off);
-        else adam.ownGrads.fill(0, off, off + v.size);
-        off += v.size;
-      }
+      writeFlatGrads(vars, grads, adam.ownGrads);
       tf.dispose(Object.values(grads));
       adam.step(1, 0);
       readFlat(vars, adam.weights);
@@ -339,14 +328,14 @@ async function learnersAdam(optimizers: LearnerAdam[]): Promise<FlatAdamMoments>
 }
 
 function restoreLearnersAdam(optimizers: LearnerAdam[], learners: Learner[], c: TrainCheckpoint): void {
-  const total = learners.reduce((n, l) => n + l.vars.reduce((s, v) => s + v.size, 0), 0);
+  const total = flatSize(learners.flatMap((l) => l.vars));
   // The latent models train with Adam only: a checkpoint without its moments was not written by this loop.
   if (!c.adam) throw new Error(`checkpoint of epoch ${c.epoch}: it holds no Adam state, so it was not written by this job`);
   const adam = c.adam;
   if (adam.m.length !== total) throw new Error(`checkpoint of epoch ${c.epoch}: optimizer state has ${adam.m.length} values, the models ${total}`);
   let off = 0;
   learners.forEach((l, i) => {
-    const size = l.vars.reduce((s, v) => s + v.size, 0);
+    const size = flatSize(l.vars);
     optimizers[i].restore({ m: adam.m.subarray(off, off + size), v: adam.v.subarray(off, off + size), accBeta1: adam.accBeta1, accBeta2: adam.accBeta2 });
     off += size;
   });
