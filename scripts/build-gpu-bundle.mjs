@@ -73,8 +73,8 @@ copyFileSync(nm('webgpu', 'dist', 'linux-x64', 'dawn.node'), join(stage, 'js', '
 for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
   copyFileSync(nm('@tensorflow', 'tfjs-backend-wasm', 'dist', f), join(stage, 'js', f));
 }
-// simd-kernels.ts: new URL('./kernels.wasm') (beside the bundle); flat-adam.ts: new URL('../engine/kernels/adam.wasm').
-for (const f of ['kernels.wasm', 'adam.wasm']) {
+// simd-kernels.ts: new URL('./kernels.wasm'), './kernels-fma.wasm' (beside the bundle); flat-adam.ts: new URL('../engine/kernels/adam.wasm').
+for (const f of ['kernels.wasm', 'kernels-fma.wasm', 'adam.wasm']) {
   const src = join(root, 'src-main/ml/engine/kernels', f);
   if (existsSync(src)) {
     copyFileSync(src, join(stage, 'js', f));

@@ -6,6 +6,7 @@
 //   eval     full test-set evaluation time as a share of one training epoch
 //   logging  cost of recording metrics (batched SQLite writes) as a share of step time
 //   profile  per-kernel time of one teacher training step on one core, stock XNNPACK paths vs our kernels
+//   gemm     our SIMD GEMM, separate multiply and add vs fused multiply-add (relaxed SIMD), GFLOP/s per shape (gemm-bench.ts)
 //   compare  compare view in Chromium: navigation to drawn curves of 20 runs × 50,000 points (compare-bench.ts)
 //   scale    10,000 runs and 10 million metric rows: API calls and the runs filter in Chromium (scale-bench.ts)
 import { Command } from 'commander';
@@ -291,6 +292,15 @@ program
       console.log('  ' + r.kernels.slice(0, Number(o.top)).map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', '));
     }
     console.log(`speedup=${(results[0].stepMs / results[1].stepMs).toFixed(2)}`);
+  });
+
+program
+  .command('gemm')
+  .description('our SIMD GEMM on one core: separate f32x4 multiply and add vs fused multiply-add (relaxed SIMD), GFLOP/s per shape')
+  .option('--rounds <n>', 'measurements per shape (best shown)', '7')
+  .action(async (o) => {
+    const { gemmBench } = await import('./gemm-bench.js');
+    gemmBench(Number(o.rounds));
   });
 
 program

@@ -6,7 +6,7 @@
 // failure is logged once with its reason and the chain moves on.
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
-import { simdKernelsStatus } from './kernels/simd-kernels.js';
+import { simdKernelsFma, simdKernelsStatus } from './kernels/simd-kernels.js';
 import { activateTfjsWebgpu, describeAdapter, findWebgpuAdapter, type GpuAdapterSummary } from './webgpu.js';
 
 export const BACKENDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -75,7 +75,7 @@ async function tryWasm(log: Log): Promise<BackendInfo | null> {
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     const gemm = simdKernelsStatus(tf.backend());
     if (!gemm.ok) log(`backend: Distillery's wasm GEMM is not used (${gemm.reason}); training falls back to XNNPACK paths, several times slower`, 'warn');
-    const kernels = gemm.ok ? ', Distillery GEMM' : '';
+    const kernels = gemm.ok ? `, Distillery GEMM${simdKernelsFma ? ' with FMA' : ''}` : '';
     return { backend: 'wasm', device: `CPU (wasm${simd ? ' SIMD' : ''}${kernels}, 1 thread)`, version: `tfjs-backend-wasm@${wasm.version_wasm}` };
   } catch (e) {
     log(`backend: wasm does not load (${firstLine(e)}); trying the next backend`, 'warn');

@@ -32,7 +32,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { simdKernelsFor } from './kernels/simd-kernels.js';
-import { convFilterGrad, convForward, convInputGrad, convInputGradStrided, forwardConvSupported, matMul, matMulSupported, run, sumLeadingAxes, type Backend, type ConvShape } from './kernels/gemm-kernels.js';
+import { convFilterGrad, convForward, convInputGrad, convInputGradScatter, forwardConvSupported, matMul, matMulSupported, run, sumLeadingAxes, type Backend, type ConvShape } from './kernels/gemm-kernels.js';
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -206,6 +206,18 @@ function fusedConv2d(args: Parameters<KernelFunc>[0]): TensorInfo {
   return y;
 }
 
+/**
+ * Whether a stride-1 input gradient should scatter dy (work ∝ OH·OW) rather
+ * than convolve dy padded by K−1−pad (work ∝ H·W): for 'valid' convolutions
+ * with large filters most of that padding is zeros (LeNet-5's 5×5 on 12×12
+ * inputs: 144 against 64 positions). The forward route's longer GEMMs (and
+ * Winograd for 3×3) win while the padding is thin; 1.5 is where the
+ * bench profile of LeNet-5 and the teacher (3×3 'valid', 26² against 24²) part.
+ */
+function scatterCheaper(inputShape: number[], dyShape: number[]): boolean {
+  return inputShape[1] * inputShape[2] > 1.5 * dyShape[1] * dyShape[2];
+}
+
 function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
   const b = args.backend as Backend;
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -214,7 +226,7 @@ function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
   const simd = simdKernelsFor(b);
   const strided = g.strides[0] !== 1 || g.strides[1] !== 1;
   if (simd && dy.dtype === 'float32' && g.dilations[0] === 1 && g.dilations[1] === 1) {
-    return strided ? convInputGradStrided(simd, b, dy, filter, inputShape, g) : convInputGrad(simd, b, dy, filter, inputShape, g);
+    return strided || scatterCheaper(inputShape, dy.shape) ? convInputGradScatter(simd, b, dy, filter, inputShape, g) : convInputGrad(simd, b, dy, filter, inputShape, g);
   }
   // Without our GEMM, strided input gradients would need zero-dilated dy (s² more work): the stock kernel.
   if (strided) return stock(tf.Conv2DBackpropInput)(args) as TensorInfo;

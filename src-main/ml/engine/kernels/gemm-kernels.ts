@@ -123,7 +123,7 @@ export function convInputGrad(k: SimdKernels, b: Backend, dy: TensorInfo, filter
  * of one call land on distinct pixels, so accumulating is safe. It writes
  * into a buffer padded to the windows' extent, then crops the padding.
  */
-export function convInputGradStrided(k: SimdKernels, b: Backend, dy: TensorInfo, filter: TensorInfo, inputShape: number[], c: ConvShape): TensorInfo {
+export function convInputGradScatter(k: SimdKernels, b: Backend, dy: TensorInfo, filter: TensorInfo, inputShape: number[], c: ConvShape): TensorInfo {
   const [kh, kw, cin, cout] = filter.shape;
   const [n, h, w] = inputShape;
   const [, oh, ow] = dy.shape;

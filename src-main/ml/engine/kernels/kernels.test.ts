@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
 import { assemble, KERNEL_SOURCES } from './assemble.js';
 import type { GemmFn } from './simd-kernels.js';
 import { winogradSupported } from './winograd.js';
 import type { ConvShape } from './gemm-kernels.js';
 
-const WASM = new URL('./kernels.wasm', import.meta.url);
 
 test('each committed .wasm is exactly what its WAT source assembles to (run `npm run build:kernels` after editing a source)', async () => {
   for (const file of Object.keys(KERNEL_SOURCES)) {
@@ -48,11 +48,20 @@ const cases: Case[] = [
   { m: 12, n: 24, k1: 3, k2: 4, ars: 1, as1: 40, as2: 6, bs1: 100, bs2: 24, crs: 30, acc: 1 },
   // a single row and a single column
   { m: 1, n: 1, k1: 2, k2: 3, ars: 1, as1: 3, as2: 1, bs1: 3, bs2: 1, crs: 1, acc: 0 },
+  // 20 columns: two 8-wide panels and a 4-wide one (LeNet-5's 20 channels)
+  { m: 12, n: 20, k1: 2, k2: 7, ars: 7, as1: 90, as2: 1, bs1: 140, bs2: 20, crs: 20, acc: 1 },
+  // 14 columns: 8 + 4 + two scalar columns, swept four rows at a time, then single rows (m = 4·2 + 1)
+  { m: 9, n: 14, k1: 1, k2: 5, ars: 6, as1: 0, as2: 1, bs1: 0, bs2: 14, crs: 16, acc: 1 },
+  // one output column over many rows (a one-channel output convolution)
+  { m: 10, n: 1, k1: 3, k2: 4, ars: 4, as1: 50, as2: 1, bs1: 4, bs2: 1, crs: 1, acc: 0 },
 ];
 
-test('gemm matches a JavaScript reference for every block shape, stride pattern and accumulate mode', async () => {
+for (const file of ['kernels.wasm', 'kernels-fma.wasm']) {
+test(`gemm (${file}) matches a JavaScript reference for every block shape, stride pattern and accumulate mode`, async () => {
+  // The fused build needs relaxed SIMD, which Node 20 keeps behind this flag (simd-kernels.ts sets it the same way).
+  if (file.includes('fma')) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
   const memory = new WebAssembly.Memory({ initial: 16 });
-  const { instance } = await WebAssembly.instantiate(readFileSync(WASM), { env: { memory } });
+  const { instance } = await WebAssembly.instantiate(readFileSync(new URL(`./${file}`, import.meta.url)), { env: { memory } });
   const gemm = instance.exports.gemm as GemmFn;
   const heap = new Float32Array(memory.buffer);
   const rand = lcg(7);
@@ -77,6 +86,7 @@ test('gemm matches a JavaScript reference for every block shape, stride pattern 
     assert.equal(heap[cBase + (c.m - 1) * c.crs + c.n], past, `${JSON.stringify(c)}: wrote past the block`);
   }
 });
+}
 
 test('Winograd F(2,3) is chosen exactly for 3×3 stride-1 convolutions with even outputs and channels in whole vectors', () => {
   const shape = (outH: number, outW: number, stride = 1, dilation = 1): ConvShape => ({ strides: [stride, stride], dilations: [dilation, dilation], top: 0, bottom: 0, left: 0, right: 0, outH, outW });

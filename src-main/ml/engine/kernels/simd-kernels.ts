@@ -1,6 +1,7 @@
 // Loads kernels.wasm (see gemm-wat.ts, pool-wat.ts) into the wasm backend's
 // own memory, so the kernels read and write tensors where tfjs keeps them.
 import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
 import type { TensorInfo } from '@tensorflow/tfjs';
 
 /**
@@ -44,6 +45,32 @@ export let simdKernelsUnavailable: string | null = null;
 /** `DISTILLERY_WASM_GEMM=0` turns our GEMM off (stock XNNPACK paths), for comparisons. */
 export const simdKernelsDisabled = () => process.env.DISTILLERY_WASM_GEMM === '0';
 
+/** `DISTILLERY_WASM_FMA=0` keeps separate multiplies and adds (kernels.wasm), for comparisons. */
+const fmaDisabled = () => process.env.DISTILLERY_WASM_FMA === '0';
+
+/** Whether the loaded kernels use fused multiply-adds (kernels-fma.wasm); recorded with a run's backend. */
+export let simdKernelsFma = false;
+
+/**
+ * kernels-fma.wasm, if this engine compiles relaxed SIMD. Chromium (so
+ * Electron) ships it; Node 20's V8 has it behind a flag, which only widens
+ * the instructions wasm may use, so it is set here, before compiling.
+ */
+function compileFma(): WebAssembly.Module | null {
+  if (fmaDisabled()) return null;
+  const bytes = readFileSync(new URL('./kernels-fma.wasm', import.meta.url));
+  try {
+    return new WebAssembly.Module(bytes);
+  } catch {
+    try {
+      v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+      return new WebAssembly.Module(bytes);
+    } catch {
+      return null;
+    }
+  }
+}
+
 function compile(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
   if (simdKernelsDisabled()) {
@@ -51,7 +78,9 @@ function compile(): WebAssembly.Module | null {
     return (compiled = null);
   }
   try {
-    compiled = new WebAssembly.Module(readFileSync(new URL('./kernels.wasm', import.meta.url)));
+    const fma = compileFma();
+    simdKernelsFma = fma !== null;
+    compiled = fma ?? new WebAssembly.Module(readFileSync(new URL('./kernels.wasm', import.meta.url)));
   } catch (e) {
     simdKernelsUnavailable = `kernels.wasm does not load (${(e as Error).message})`;
     compiled = null;

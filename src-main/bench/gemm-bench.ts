@@ -1,0 +1,67 @@
+// `npm run bench -- gemm`: our SIMD GEMM (kernels.wasm) against its fused
+// multiply-add build (kernels-fma.wasm), in one process on one memory,
+// interleaved, best of several rounds: GFLOP/s per shape and the ratio.
+// The shapes are the ones training spends its time in (see `bench profile`).
+import { readFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import type { GemmFn } from '../ml/engine/kernels/simd-kernels.js';
+
+interface Shape {
+  label: string;
+  m: number;
+  n: number;
+  k: number;
+}
+
+const SHAPES: Shape[] = [
+  { label: 'square 256', m: 256, n: 256, k: 256 },
+  { label: 'square 512', m: 512, n: 512, k: 512 },
+  { label: 'dense 64×784 · 784×1200', m: 64, n: 1200, k: 784 },
+  { label: 'conv row, 12 px, K 1250 → 20 ch', m: 12, n: 20, k: 1250 },
+  { label: 'conv row, 24 px, K 25 → 20 ch', m: 24, n: 20, k: 25 },
+  { label: 'output layer 64×500 · 500×10', m: 64, n: 10, k: 500 },
+  { label: 'one channel out, 28 px, K 288', m: 28, n: 1, k: 288 },
+];
+
+function load(file: string, memory: WebAssembly.Memory): GemmFn {
+  const bytes = readFileSync(new URL(`../ml/engine/kernels/${file}`, import.meta.url));
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.gemm as GemmFn;
+}
+
+/** GFLOP/s of one shape: enough calls for ~50 ms, best of `rounds`. */
+function time(gemm: GemmFn, s: Shape, rounds: number): number {
+  const F = 4;
+  const a = 0;
+  const b = a + s.m * s.k * F;
+  const c = b + s.k * s.n * F;
+  const flops = 2 * s.m * s.n * s.k;
+  const calls = Math.max(1, Math.round(5e8 / flops));
+  let best = 0;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) gemm(s.m, s.n, 1, s.k, a, s.k * F, 0, F, b, 0, s.n * F, c, s.n * F, 0);
+    const ms = performance.now() - t0;
+    best = Math.max(best, (flops * calls) / ms / 1e6);
+  }
+  return best;
+}
+
+export function gemmBench(rounds: number): void {
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  const memory = new WebAssembly.Memory({ initial: 512 }); // 32 MiB
+  const data = new Float32Array(memory.buffer);
+  for (let i = 0; i < data.length; i++) data[i] = ((i * 2654435761) % 1000) / 1000 - 0.5;
+  const plain = load('kernels.wasm', memory);
+  const fma = load('kernels-fma.wasm', memory);
+  console.log(`# our GEMM on one core, GFLOP/s (best of ${rounds}); fma = relaxed SIMD f32x4.relaxed_madd`);
+  for (const s of SHAPES) {
+    let p = 0;
+    let f = 0;
+    // Interleaved, so load from other processes hits both alike.
+    for (let r = 0; r < rounds; r++) {
+      p = Math.max(p, time(plain, s, 1));
+      f = Math.max(f, time(fma, s, 1));
+    }
+    console.log(`${s.label.padEnd(36)} plain=${p.toFixed(1)} fma=${f.toFixed(1)} ratio=${(f / p).toFixed(2)}`);
+  }
+}
