@@ -23,27 +23,33 @@ const SHAPES: Shape[] = [
   { label: 'one channel out, 28 px, K 288', m: 28, n: 1, k: 288 },
 ];
 
-function load(file: string, memory: WebAssembly.Memory): GemmFn {
+type DotFn = (m: number, k1: number, k2v: number, a: number, ars: number, as1: number, b: number, bs1: number, c: number, crs: number, acc: number) => void;
+
+function load(file: string, memory: WebAssembly.Memory): { gemm: GemmFn; dot: DotFn } {
   const bytes = readFileSync(new URL(`../ml/engine/kernels/${file}`, import.meta.url));
-  return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.gemm as GemmFn;
+  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+  return { gemm: exports.gemm as GemmFn, dot: exports.dot as DotFn };
 }
 
-/** GFLOP/s of one shape: enough calls for ~50 ms, best of `rounds`. */
-function time(gemm: GemmFn, s: Shape, rounds: number): number {
-  const F = 4;
-  const a = 0;
-  const b = a + s.m * s.k * F;
-  const c = b + s.k * s.n * F;
-  const flops = 2 * s.m * s.n * s.k;
+/** GFLOP/s of a call doing `flops`, repeated for ~50 ms, best of `rounds`. */
+function rate(call: () => void, flops: number, rounds: number): number {
   const calls = Math.max(1, Math.round(5e8 / flops));
   let best = 0;
   for (let r = 0; r < rounds; r++) {
     const t0 = performance.now();
-    for (let i = 0; i < calls; i++) gemm(s.m, s.n, 1, s.k, a, s.k * F, 0, F, b, 0, s.n * F, c, s.n * F, 0);
-    const ms = performance.now() - t0;
-    best = Math.max(best, (flops * calls) / ms / 1e6);
+    for (let i = 0; i < calls; i++) call();
+    best = Math.max(best, (flops * calls) / (performance.now() - t0) / 1e6);
   }
   return best;
+}
+
+const F = 4;
+
+/** GFLOP/s of one row-major product of shape `s`. */
+function time(gemm: GemmFn, s: Shape, rounds: number): number {
+  const b = s.m * s.k * F;
+  const c = b + s.k * s.n * F;
+  return rate(() => gemm(s.m, s.n, 1, s.k, 0, s.k * F, 0, F, b, 0, s.n * F, c, s.n * F, 0), 2 * s.m * s.n * s.k, rounds);
 }
 
 export function gemmBench(rounds: number): void {
@@ -59,9 +65,20 @@ export function gemmBench(rounds: number): void {
     let f = 0;
     // Interleaved, so load from other processes hits both alike.
     for (let r = 0; r < rounds; r++) {
-      p = Math.max(p, time(plain, s, 1));
-      f = Math.max(f, time(fma, s, 1));
+      p = Math.max(p, time(plain.gemm, s, 1));
+      f = Math.max(f, time(fma.gemm, s, 1));
     }
     console.log(`${s.label.padEnd(36)} plain=${p.toFixed(1)} fma=${f.toFixed(1)} ratio=${(f / p).toFixed(2)}`);
   }
+  // A one-channel convolution row (the conv AE's last layer: 28 pixels, 3 rows of 3·16 taps) through
+  // the GEMM (one scalar column) and through `dot` (vectors along K), as convForward chooses.
+  const [m, k1, k2] = [28, 3, 48];
+  const flops = 2 * m * k1 * k2;
+  let g = 0;
+  let d = 0;
+  for (let r = 0; r < rounds; r++) {
+    g = Math.max(g, rate(() => fma.gemm(m, 1, k1, k2, 0, 16 * F, 30 * 16 * F, F, 1 << 20, k2 * F, F, 2 << 20, F, 0), flops, 1));
+    d = Math.max(d, rate(() => fma.dot(m, k1, k2 / 4, 0, 16 * F, 30 * 16 * F, 1 << 20, k2 * F, 2 << 20, F, 0), flops, 1));
+  }
+  console.log(`${'one-channel conv row: gemm vs dot'.padEnd(36)} gemm=${g.toFixed(1)} dot=${d.toFixed(1)} ratio=${(d / g).toFixed(2)}`);
 }

@@ -5,7 +5,7 @@
 //            the classifiers and the latent models (conv/dense AE, Gaussian and Dirichlet VAE), with our GFLOP/s (flops.ts)
 //   eval     full test-set evaluation time as a share of one training epoch
 //   logging  cost of recording metrics (batched SQLite writes) as a share of step time
-//   profile  per-kernel time of one teacher training step on one core, stock XNNPACK paths vs our kernels
+//   profile  per-kernel time of one training step on one core (a classifier or an autoencoder), stock XNNPACK paths vs our kernels
 //   gemm     our SIMD GEMM, separate multiply and add vs fused multiply-add (relaxed SIMD), GFLOP/s per shape (gemm-bench.ts)
 //   compare  compare view in Chromium: navigation to drawn curves of 20 runs × 50,000 points (compare-bench.ts)
 //   scale    10,000 runs and 10 million metric rows: API calls and the runs filter in Chromium (scale-bench.ts)
@@ -24,7 +24,7 @@ import { buildClassifier, CLASSIFIER_MODELS, logitsModel, type ClassifierModel }
 import { trainClassifier } from '../ml/train/classifier-trainer.js';
 import { softCrossEntropy } from '../ml/train/distill-loss.js';
 import { READ_EVERY } from '../ml/train/gpu-train.js';
-import { trainAutoencoder, trainVae, type LoopHooks, type VaeKind } from '../ml/train/latent-trainer.js';
+import { reconLoss, trainAutoencoder, trainVae, type LoopHooks, type VaeKind } from '../ml/train/latent-trainer.js';
 import { seedGlobalRandom } from '../ml/train/rng.js';
 import { worthParallel } from '../ml/train/data-parallel.js';
 import type { TrainingData } from '../ml/train/types.js';
@@ -237,16 +237,19 @@ program
   });
 
 /** Mean per-kernel milliseconds of one training step (forward, backward, Adam) of `model` on one core. */
-async function kernelProfile(model: ClassifierModel, batch: number, rounds: number): Promise<{ stepMs: number; kernels: [string, number][] }> {
+async function kernelProfile(model: ClassifierModel | 'conv-ae' | 'dense-ae', batch: number, rounds: number): Promise<{ stepMs: number; kernels: [string, number][] }> {
   seedGlobalRandom(1);
-  const m = buildClassifier(model);
-  const logits = logitsModel(m);
+  // Autoencoders: their logits against the input image (binary cross-entropy, as the autoencoder kind trains).
+  const ae = model === 'conv-ae' ? buildConvAe() : model === 'dense-ae' ? buildDenseAe() : null;
+  const m = ae ? ae.model : buildClassifier(model as ClassifierModel);
+  const logits = ae ? ae.logits : logitsModel(m);
   const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
-  const x = tf.randomUniform([batch, 28, 28, 1]);
+  const x = tf.randomUniform(ae ? [batch, ...ae.inputShape] : [batch, 28, 28, 1]);
   const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10).toFloat();
   const optimizer = tf.train.adam(0.001);
+  const lossOf = () => (ae ? reconLoss('bce', logits.apply(x, { training: true }) as tf.Tensor, x) : softCrossEntropy(y, logits.apply(x, { training: true }) as tf.Tensor2D));
   const step = () => {
-    const loss = optimizer.minimize(() => softCrossEntropy(y, logits.apply(x, { training: true }) as tf.Tensor2D), true, vars)!;
+    const loss = optimizer.minimize(lossOf, true, vars)!;
     loss.dataSync();
     loss.dispose();
   };
@@ -265,7 +268,7 @@ async function kernelProfile(model: ClassifierModel, batch: number, rounds: numb
 program
   .command('profile')
   .description('per-kernel time of one training step on one core: stock XNNPACK paths (DISTILLERY_WASM_GEMM=0) vs our kernels, each in its own process')
-  .option('--model <name>', 'teacher or student', 'teacher')
+  .option('--model <name>', 'a classifier (teacher, lenet5, keras-student, ...) or conv-ae, dense-ae', 'teacher')
   .option('--batch-size <n>', 'batch size', '64')
   .option('--rounds <n>', 'steps averaged', '5')
   .option('--top <n>', 'kernels listed', '10')

@@ -23,6 +23,9 @@ const cases: Case[] = [
   { name: 'stride 2 same, odd output (Keras CNN 14→7)', x: [2, 14, 14, 5], k: [3, 3, 5, 6], stride: 2, pad: 'same' },
   { name: 'stride 3 valid, rows never read', x: [2, 12, 11, 3], k: [2, 2, 3, 4], stride: 3, pad: 'valid' },
   { name: 'odd channel counts', x: [3, 11, 9, 5], k: [3, 2, 5, 7], stride: 1, pad: 'same' },
+  // one output channel (the conv AE's last layer): forward by dot products, filter gradient with the operands swapped
+  { name: 'one output channel 9x8x16→1', x: [3, 9, 8, 16], k: [3, 3, 16, 1], stride: 1, pad: 'same' },
+  { name: 'one output channel, stride 2, odd Cin', x: [2, 9, 9, 3], k: [3, 3, 3, 1], stride: 2, pad: 'valid' },
   // stride 1, input gradient by scattering dy (thick padding: 144 input positions against 64 outputs); 20 channels = 8 + 8 + 4 lanes
   { name: 'LeNet-5 Conv2 12x12x20→8x8x50, 5×5 valid', x: [2, 12, 12, 20], k: [5, 5, 20, 50], stride: 1, pad: 'valid' },
 ];

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import { assemble, KERNEL_SOURCES } from './assemble.js';
-import type { GemmFn } from './simd-kernels.js';
+import type { DotFn, GemmFn } from './simd-kernels.js';
 import { winogradSupported } from './winograd.js';
 import type { ConvShape } from './gemm-kernels.js';
 
@@ -84,6 +84,30 @@ test(`gemm (${file}) matches a JavaScript reference for every block shape, strid
     for (let i = 0; i < c.m; i++) for (let j = 0; j < c.n; j++) worst = Math.max(worst, Math.abs(heap[cBase + i * c.crs + j] - want[i * c.n + j]));
     assert.ok(worst < 1e-5, `${JSON.stringify(c)}: max error ${worst}`);
     assert.equal(heap[cBase + (c.m - 1) * c.crs + c.n], past, `${JSON.stringify(c)}: wrote past the block`);
+  }
+});
+
+test(`dot (${file}) matches a JavaScript reference, four-row blocks, single rows and accumulate`, async () => {
+  if (file.includes('fma')) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  const memory = new WebAssembly.Memory({ initial: 4 });
+  const { instance } = await WebAssembly.instantiate(readFileSync(new URL(`./${file}`, import.meta.url)), { env: { memory } });
+  const dot = instance.exports.dot as DotFn;
+  const heap = new Float32Array(memory.buffer);
+  const rand = lcg(11);
+  // m = 4 + 4 + 3 single rows; K = 3 rows of 12 (3 vectors), A's rows 20 floats apart, its K rows 50
+  const m = 11, k1 = 3, k2 = 12, ars = 20, as1 = 50, bs1 = 16, crs = 2;
+  const aBase = 8, bBase = 1000, cBase = 2000;
+  for (let i = 0; i < 3000; i++) heap[i] = rand();
+  for (const acc of [0, 1] as const) {
+    const want = Array.from({ length: m }, (_, i) => {
+      let s = acc ? heap[cBase + i * crs] : 0;
+      for (let p = 0; p < k1; p++) for (let q = 0; q < k2; q++) s += heap[aBase + i * ars + p * as1 + q] * heap[bBase + p * bs1 + q];
+      return s;
+    });
+    const between = heap[cBase + 1]; // C's stride skips this float: must stay untouched
+    dot(m, k1, k2 / 4, aBase * 4, ars * 4, as1 * 4, bBase * 4, bs1 * 4, cBase * 4, crs * 4, acc);
+    for (let i = 0; i < m; i++) assert.ok(Math.abs(heap[cBase + i * crs] - want[i]) < 1e-5, `acc ${acc}, row ${i}: ${heap[cBase + i * crs]} vs ${want[i]}`);
+    assert.equal(heap[cBase + 1], between);
   }
 });
 }

@@ -21,6 +21,12 @@ interface WasmBackendInternals {
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
 }
 
+/**
+ * C[i] (+)= Σ_{k1<K1} Σ_{k2<4·K2V} A[i, k1, k2] · B[k1, k2]: one output column, A and
+ * B contiguous along k2 (addresses and strides in bytes, K2 in 4-float vectors).
+ */
+export type DotFn = (m: number, k1: number, k2v: number, a: number, aRowStride: number, aK1Stride: number, b: number, bK1Stride: number, c: number, cRowStride: number, acc: 0 | 1) => void;
+
 export type MaxPoolGrad2x2Fn = (x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number) => void;
 
 export type WinoTransformFn = (src: number, dst: number, n: number, h: number, w: number, c: number, th: number, tw: number) => void;
@@ -30,6 +36,7 @@ export interface SimdKernels {
   winoInput: WinoTransformFn;
   winoOutput: WinoTransformFn;
   gemm: GemmFn;
+  dot: DotFn;
   /** 2×2 stride-2 unpadded max-pool gradient, channels a multiple of 4 (pool-wat.ts). */
   maxPoolGrad2x2: MaxPoolGrad2x2Fn;
   /** Byte address of a tensor's data in the backend's memory. */
@@ -110,6 +117,7 @@ export function simdKernelsFor(backend: object): SimdKernels | null {
     const instance = new WebAssembly.Instance(mod, { env: { memory } });
     result = {
       gemm: instance.exports.gemm as GemmFn,
+      dot: instance.exports.dot as DotFn,
       maxPoolGrad2x2: instance.exports.maxPoolGrad2x2 as MaxPoolGrad2x2Fn,
       winoInput: instance.exports.winoInput as WinoTransformFn,
       winoOutput: instance.exports.winoOutput as WinoTransformFn,
