@@ -26,7 +26,8 @@ import { softCrossEntropy } from '../ml/train/distill-loss.js';
 import { READ_EVERY } from '../ml/train/gpu-train.js';
 import { reconLoss, trainAutoencoder, trainVae, type LoopHooks, type VaeKind } from '../ml/train/latent-trainer.js';
 import { seedGlobalRandom } from '../ml/train/rng.js';
-import { worthParallel } from '../ml/train/data-parallel.js';
+import { flatSize, readFlat, worthParallel, writeFlat, writeFlatGrads } from '../ml/train/data-parallel.js';
+import { FlatAdam } from '../ml/train/flat-adam.js';
 import type { TrainingData } from '../ml/train/types.js';
 import { trainingFlopsPerImage } from './flops.js';
 import * as tf from '@tensorflow/tfjs';
@@ -236,7 +237,7 @@ program
     console.log(`log_ms_per_step=${perStepMs.toFixed(4)} student_step_ms=${stepMs.toFixed(2)} ratio=${(perStepMs / stepMs).toFixed(4)}`);
   });
 
-/** Mean per-kernel milliseconds of one training step (forward, backward, Adam) of `model` on one core. */
+/** Mean per-kernel milliseconds of one training step (forward, backward, FlatAdam as the trainers use it) of `model` on one core. */
 async function kernelProfile(model: ClassifierModel | 'conv-ae' | 'dense-ae', batch: number, rounds: number): Promise<{ stepMs: number; kernels: [string, number][] }> {
   seedGlobalRandom(1);
   // Autoencoders: their logits against the input image (binary cross-entropy, as the autoencoder kind trains).
@@ -246,12 +247,18 @@ async function kernelProfile(model: ClassifierModel | 'conv-ae' | 'dense-ae', ba
   const vars = m.trainableWeights.map((w) => w.read() as tf.Variable);
   const x = tf.randomUniform(ae ? [batch, ...ae.inputShape] : [batch, 28, 28, 1]);
   const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10).toFloat();
-  const optimizer = tf.train.adam(0.001);
+  // Adam as the trainers step on wasm: FlatAdam, one SIMD pass over the flat weights.
+  const adam = new FlatAdam(flatSize(vars), 0.001);
+  writeFlat(vars, adam.weights);
   const lossOf = () => (ae ? reconLoss('bce', logits.apply(x, { training: true }) as tf.Tensor, x) : softCrossEntropy(y, logits.apply(x, { training: true }) as tf.Tensor2D));
   const step = () => {
-    const loss = optimizer.minimize(lossOf, true, vars)!;
-    loss.dataSync();
-    loss.dispose();
+    const { value, grads } = tf.variableGrads(lossOf, vars);
+    writeFlatGrads(vars, grads, adam.ownGrads);
+    tf.dispose(Object.values(grads));
+    adam.step(1, 0);
+    readFlat(vars, adam.weights);
+    value.dataSync();
+    value.dispose();
   };
   for (let i = 0; i < WARMUP_STEPS; i++) step();
   const t0 = performance.now();

@@ -241,3 +241,37 @@ test(`wasm upsampling gradient (ResizeNearestNeighborGrad) sums each output bloc
     assert.ok(e.rel < 1e-6, `upsampling grad ${JSON.stringify(c)} differs by ${e.rel} relative`);
   }
 });
+
+test(`wasm upsampling (ResizeNearestNeighbor) copies each pixel into its block${gemmNote}`, async (t) => {
+  tf.env().set('PROD', true);
+  // Whole factors (our kernel for channels in whole vectors, stock otherwise), half-pixel centres
+  // both ways, and a non-integer factor that must stay on the stock kernel.
+  const cases: { x: [number, number, number, number]; size: [number, number]; halfPixel: boolean }[] = [
+    { x: [3, 14, 14, 16], size: [28, 28], halfPixel: false },
+    { x: [2, 4, 4, 8], size: [8, 12], halfPixel: true },
+    { x: [2, 5, 3, 3], size: [15, 6], halfPixel: false },
+    { x: [2, 4, 6, 4], size: [6, 9], halfPixel: false },
+  ];
+  for (const c of cases) {
+    const [n, h, w, ch] = c.x;
+    const [oh, ow] = c.size;
+    await tf.setBackend('cpu');
+    const xs = randn(c.x, 23);
+    const up = () => tf.tidy(() => tf.image.resizeNearestNeighbor(tf.tensor4d(xs, c.x), c.size, false, c.halfPixel).dataSync().slice() as Float32Array);
+    const ref = up();
+    if (Number.isInteger(oh / h) && Number.isInteger(ow / w)) {
+      // The definition, for whole factors: output (y, x) is input (⌊y/sh⌋, ⌊x/sw⌋).
+      const [sh, sw] = [oh / h, ow / w];
+      for (let i = 0; i < n; i++) for (let y = 0; y < oh; y++) for (let x = 0; x < ow; x++) for (let k = 0; k < ch; k++) {
+        assert.equal(ref[((i * oh + y) * ow + x) * ch + k], xs[((i * h + Math.floor(y / sh)) * w + Math.floor(x / sw)) * ch + k]);
+      }
+    }
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const got = up();
+    assert.equal(tf.memory().numTensors, before);
+    const e = maxAbsDiff(got, ref);
+    t.diagnostic(`upsampling forward ${JSON.stringify(c)}: max abs err ${e.abs.toExponential(2)}`);
+    assert.equal(e.abs, 0, `upsampling ${JSON.stringify(c)} differs from cpu`);
+  }
+});

@@ -15,14 +15,15 @@
 // image without materializing columns. Blocks of 4 rows × 8 columns keep 8
 // accumulators in registers; row and column remainders take narrower paths.
 //
-// The same module carries the max-pool gradient (pool-wat.ts) and the
-// Winograd transforms (winograd-wat.ts).
+// The same module carries the max-pool gradient (pool-wat.ts), the
+// Winograd transforms (winograd-wat.ts) and upsampling (upsample-wat.ts).
 //
 // `npm run build:kernels` assembles this into kernels.wasm; a test checks that
 // the committed binary is exactly what this source assembles to.
 
 /** `(local.get $x)` */
 import { poolWat } from './pool-wat.js';
+import { upsampleWat } from './upsample-wat.js';
 import { winogradWat } from './winograd-wat.js';
 
 const g = (x: string) => `(local.get $${x})`;
@@ -277,6 +278,7 @@ export function kernelsWat(shape: GemmShape = DEFAULT_SHAPE, options: KernelOpti
   ${gemm(shape)}
   ${dot(options.fma)}
   ${poolWat()}
+  ${upsampleWat()}
   ${winogradWat()})
 `;
 }

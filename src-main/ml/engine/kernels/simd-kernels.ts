@@ -29,6 +29,9 @@ export type DotFn = (m: number, k1: number, k2v: number, a: number, aRowStride: 
 
 export type MaxPoolGrad2x2Fn = (x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number) => void;
 
+/** Nearest-neighbour upsampling by whole factors, or its gradient (upsample-wat.ts); `rows` = N·H input rows. */
+export type UpsampleFn = (from: number, to: number, rows: number, w: number, c: number, sh: number, sw: number) => void;
+
 export type WinoTransformFn = (src: number, dst: number, n: number, h: number, w: number, c: number, th: number, tw: number) => void;
 
 export interface SimdKernels {
@@ -37,6 +40,8 @@ export interface SimdKernels {
   winoOutput: WinoTransformFn;
   gemm: GemmFn;
   dot: DotFn;
+  upsample: UpsampleFn;
+  upsampleGrad: UpsampleFn;
   /** 2×2 stride-2 unpadded max-pool gradient, channels a multiple of 4 (pool-wat.ts). */
   maxPoolGrad2x2: MaxPoolGrad2x2Fn;
   /** Byte address of a tensor's data in the backend's memory. */
@@ -118,6 +123,8 @@ export function simdKernelsFor(backend: object): SimdKernels | null {
     result = {
       gemm: instance.exports.gemm as GemmFn,
       dot: instance.exports.dot as DotFn,
+      upsample: instance.exports.upsample as UpsampleFn,
+      upsampleGrad: instance.exports.upsampleGrad as UpsampleFn,
       maxPoolGrad2x2: instance.exports.maxPoolGrad2x2 as MaxPoolGrad2x2Fn,
       winoInput: instance.exports.winoInput as WinoTransformFn,
       winoOutput: instance.exports.winoOutput as WinoTransformFn,
