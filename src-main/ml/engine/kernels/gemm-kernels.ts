@@ -21,6 +21,7 @@ import { convWinograd, winogradSupported } from './winograd.js';
 /** The parts of the wasm backend our kernels use (not all in its public types). */
 export type Backend = tf.KernelBackend & {
   disposeData(dataId: object): boolean;
+  incRef(dataId: object): void;
   makeOutput(shape: number[], dtype: string): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array;
 };
