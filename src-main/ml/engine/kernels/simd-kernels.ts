@@ -22,6 +22,8 @@ interface WasmBackendInternals {
 
 export type MaxPoolGrad2x2Fn = (x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number) => void;
 
+export type MaxPoolGradFn = (x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number) => void;
+
 export type WinoTransformFn = (src: number, dst: number, n: number, h: number, w: number, c: number, th: number, tw: number) => void;
 
 export interface SimdKernels {
@@ -31,6 +33,8 @@ export interface SimdKernels {
   gemm: GemmFn;
   /** 2×2 stride-2 unpadded max-pool gradient, channels a multiple of 4 (pool-wat.ts). */
   maxPoolGrad2x2: MaxPoolGrad2x2Fn;
+  /** Max-pool gradient for any window, stride and top/left padding, channels a multiple of 4; zeroes dx first (pool-wat.ts). */
+  maxPoolGrad: MaxPoolGradFn;
   /** Byte address of a tensor's data in the backend's memory. */
   address(t: TensorInfo): number;
 }
@@ -82,6 +86,7 @@ export function simdKernelsFor(backend: object): SimdKernels | null {
     result = {
       gemm: instance.exports.gemm as GemmFn,
       maxPoolGrad2x2: instance.exports.maxPoolGrad2x2 as MaxPoolGrad2x2Fn,
+      maxPoolGrad: instance.exports.maxPoolGrad as MaxPoolGradFn,
       winoInput: instance.exports.winoInput as WinoTransformFn,
       winoOutput: instance.exports.winoOutput as WinoTransformFn,
       address: (t) => {
