@@ -8,7 +8,8 @@
 // - maxPoolGrad: any window, stride and top/left padding (the Keras KD CNNs'
 //   2×2 stride-1 'same' pooling, overlapping windows): zeroes dx, then per
 //   window and channel vector one pass for the maximum and one that adds dy
-//   to the first maximal element.
+//   to the first maximal element; whole 2×2 windows are unrolled (their four
+//   vectors loaded once).
 
 const g = (x: string) => `(local.get $${x})`;
 const ld = (p: string) => `(v128.load (i32.add ${g(p)} ${g('off')}))`;
@@ -79,7 +80,9 @@ export function poolWat(): string {
     (local $cb i32) (local $rs i32) (local $b i32) (local $oy i32) (local $ox i32) (local $gp i32)
     (local $ys i32) (local $y0 i32) (local $y1 i32) (local $xs i32) (local $x0 i32) (local $x1 i32)
     (local $p0 i32) (local $pend i32) (local $span i32) (local $off i32) (local $r i32) (local $rend i32) (local $q i32) (local $qend i32)
+    (local $full i32) (local $a i32) (local $d i32)
     (local $mx v128) (local $gv v128) (local $m v128) (local $taken v128)
+    (local $v00 v128) (local $v01 v128) (local $v10 v128) (local $v11 v128) (local $s00 v128) (local $s01 v128) (local $s10 v128)
     (local.set $cb (i32.shl ${g('c')} (i32.const 2)))
     (local.set $rs (i32.mul ${g('w')} ${g('cb')}))
     ;; zero dx (n·h·w·c floats, a whole number of vectors)
@@ -112,10 +115,36 @@ export function poolWat(): string {
             (local.set $p0 (i32.mul (i32.add (i32.mul (i32.add (i32.mul ${g('b')} ${g('h')}) ${g('y0')}) ${g('w')}) ${g('x0')}) ${g('cb')}))
             (local.set $pend (i32.add ${g('p0')} (i32.mul (i32.sub ${g('y1')} ${g('y0')}) ${g('rs')})))
             (local.set $span (i32.mul (i32.sub ${g('x1')} ${g('x0')}) ${g('cb')}))
+            ;; a whole 2×2 window (most of them, in 2×2 pooling): unrolled below
+            (local.set $full (i32.and (i32.eq (i32.sub ${g('y1')} ${g('y0')}) (i32.const 2)) (i32.eq (i32.sub ${g('x1')} ${g('x0')}) (i32.const 2))))
             (local.set $off (i32.const 0))
             (block $cdone (loop $cloop
               (br_if $cdone (i32.ge_u ${g('off')} ${g('cb')}))
-              ;; the window's maximum
+              (if ${g('full')} (then
+                (local.set $a (i32.add (i32.add ${g('x')} ${g('p0')}) ${g('off')}))
+                (local.set $d (i32.add (i32.add ${g('dx')} ${g('p0')}) ${g('off')}))
+                (local.set $v00 (v128.load ${g('a')}))
+                (local.set $v01 (v128.load (i32.add ${g('a')} ${g('cb')})))
+                (local.set $v10 (v128.load (i32.add ${g('a')} ${g('rs')})))
+                (local.set $v11 (v128.load (i32.add (i32.add ${g('a')} ${g('rs')}) ${g('cb')})))
+                (local.set $mx (f32x4.pmax (f32x4.pmax (f32x4.pmax ${g('v00')} ${g('v01')}) ${g('v10')}) ${g('v11')}))
+                (local.set $s00 (f32x4.eq ${g('v00')} ${g('mx')}))
+                (local.set $s01 (v128.andnot (f32x4.eq ${g('v01')} ${g('mx')}) ${g('s00')}))
+                (local.set $taken (v128.or ${g('s00')} ${g('s01')}))
+                (local.set $s10 (v128.andnot (f32x4.eq ${g('v10')} ${g('mx')}) ${g('taken')}))
+                (local.set $taken (v128.or ${g('taken')} ${g('s10')}))
+                (local.set $m (v128.andnot (f32x4.eq ${g('v11')} ${g('mx')}) ${g('taken')}))
+                (local.set $gv (v128.load (i32.add ${g('gp')} ${g('off')})))
+                (v128.store ${g('d')} (f32x4.add (v128.load ${g('d')}) (v128.and ${g('gv')} ${g('s00')})))
+                (local.set $q (i32.add ${g('d')} ${g('cb')}))
+                (v128.store ${g('q')} (f32x4.add (v128.load ${g('q')}) (v128.and ${g('gv')} ${g('s01')})))
+                (local.set $q (i32.add ${g('d')} ${g('rs')}))
+                (v128.store ${g('q')} (f32x4.add (v128.load ${g('q')}) (v128.and ${g('gv')} ${g('s10')})))
+                (local.set $q (i32.add ${g('q')} ${g('cb')}))
+                (v128.store ${g('q')} (f32x4.add (v128.load ${g('q')}) (v128.and ${g('gv')} ${g('m')})))
+                (local.set $off (i32.add ${g('off')} (i32.const 16)))
+                (br $cloop)))
+              ;; any other window: its maximum
               (local.set $r (i32.add ${g('p0')} ${g('off')}))
               (local.set $rend (i32.add ${g('pend')} ${g('off')}))
               (local.set $mx (v128.load (i32.add ${g('x')} ${g('r')})))
