@@ -172,6 +172,66 @@ test(`wasm MaxPoolGrad matches the cpu backend, overlapping windows included${ge
   }
 });
 
+test(`wasm MaxPoolGrad gives each window's gradient to its first maximum, ties included${gemmNote}`, async (t) => {
+  tf.env().set('PROD', true);
+  const grad = (xs: Float32Array | number[], shape: [number, number, number, number], dys: Float32Array | number[], size: number | [number, number], stride: number | [number, number], pad: 'valid' | 'same') =>
+    tf.tidy(() => {
+      const dy = tf.tensor(dys, tf.maxPool(tf.zeros(shape) as tf.Tensor4D, size, stride, pad).shape);
+      return tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(x as tf.Tensor4D, size, stride, pad), dy)))(tf.tensor4d(xs, shape)).dataSync().slice() as Float32Array;
+    });
+  // By hand: one 3×3 image, 4 channels, 2×2 windows, stride 1, 'same' (3×3
+  // windows, the last row and column clipped to the input); dy = 1..9 per
+  // window, row by row, in every channel.
+  //   channel 0, all equal: each window's top-left cell wins, dx = dy.
+  //   channel 1, x = 0..8 row by row: each window's bottom-right cell wins.
+  //   channel 2, x = 0 2 0 / 2 0 2 / 0 2 0: window (0,0) ties (0,1) with (1,0), window (1,1) ties
+  //     (1,2) with (2,1); the first in row order wins ((0,1), (1,2)), not the first in column order.
+  //   channel 3, x = 1 1 1 / 3 3 3 / 3 3 3: windows over rows 1–2 tie in all four cells: row 1 wins.
+  const hx = [
+    [1, 1, 1, 1, 1, 1, 1, 1, 1],
+    [0, 1, 2, 3, 4, 5, 6, 7, 8],
+    [0, 2, 0, 2, 0, 2, 0, 2, 0],
+    [1, 1, 1, 3, 3, 3, 3, 3, 3],
+  ];
+  const hdx = [
+    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [0, 0, 0, 0, 1, 2 + 3, 0, 4 + 7, 5 + 6 + 8 + 9],
+    [0, 1 + 2, 0, 4, 0, 3 + 5 + 6, 0, 7 + 8, 9],
+    [0, 0, 0, 1 + 4, 2 + 5, 3 + 6, 7, 8, 9],
+  ];
+  const nhwc = (planes: number[][]) => planes[0].flatMap((_, i) => planes.map((p) => p[i]));
+  const hdy = nhwc([0, 1, 2, 3].map(() => [1, 2, 3, 4, 5, 6, 7, 8, 9]));
+  await tf.setBackend('cpu');
+  assert.deepEqual(Array.from(grad(nhwc(hx), [1, 3, 3, 4], hdy, 2, 1, 'same')), nhwc(hdx), 'cpu backend: first maximum in row order');
+  await initBackend('wasm');
+  assert.deepEqual(Array.from(grad(nhwc(hx), [1, 3, 3, 4], hdy, 2, 1, 'same')), nhwc(hdx), 'wasm backend: first maximum in row order');
+
+  // Random inputs rounded to a few levels, so windows often hold several equal maxima.
+  const cases: { x: [number, number, number, number]; size: number | [number, number]; stride: number | [number, number]; pad: 'valid' | 'same' }[] = [
+    { x: [3, 7, 7, 16], size: 2, stride: 1, pad: 'same' }, // the Keras KD student's pooling, odd size
+    { x: [3, 14, 14, 16], size: 2, stride: 1, pad: 'same' }, // the student's, at its size
+    { x: [2, 14, 14, 256], size: 2, stride: 1, pad: 'same' }, // the teacher's
+    { x: [2, 9, 9, 8], size: 3, stride: 2, pad: 'same' }, // overlapping, padded on both sides
+    { x: [2, 8, 10, 4], size: 3, stride: 2, pad: 'same' }, // even sizes: padded after only
+    { x: [2, 9, 10, 12], size: 3, stride: 1, pad: 'valid' },
+    { x: [2, 9, 11, 8], size: [2, 3], stride: [1, 2], pad: 'same' }, // rectangular window and strides
+    { x: [2, 6, 6, 8], size: 2, stride: 2, pad: 'valid' }, // the 2×2 stride-2 kernel
+  ];
+  for (const c of cases) {
+    await tf.setBackend('cpu'); // drawn on cpu: the arrays must not be views of wasm memory
+    const xs = randn(c.x, 23).map((v) => Math.round(v * 1.5));
+    const dys = randn(tf.maxPool(tf.zeros(c.x) as tf.Tensor4D, c.size, c.stride, c.pad).shape, 24);
+    const ref = grad(xs, c.x, dys, c.size, c.stride, c.pad);
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const got = grad(xs, c.x, dys, c.size, c.stride, c.pad);
+    assert.equal(tf.memory().numTensors, before);
+    const e = maxAbsDiff(got, ref);
+    t.diagnostic(`maxPool with ties ${JSON.stringify(c)}: max abs err ${e.abs.toExponential(2)}`);
+    assert.ok(e.rel < 1e-6, `maxPool grad with ties ${JSON.stringify(c)} differs by ${e.rel} relative`);
+  }
+});
+
 test(`wasm Sum matches the cpu backend over leading, trailing and all axes${gemmNote}`, async (t) => {
   tf.env().set('PROD', true);
   const cases: { x: number[]; axis: number[]; keepDims: boolean }[] = [

@@ -20,8 +20,8 @@
 // gradient as an implicit-im2col GEMM, the forward and input-gradient
 // convolutions by Winograd F(2×2, 3×3) or as GEMMs over each output row,
 // matrix products with their transposes read through strides, the max-pool
-// gradient with lane masks, and the forward Conv2D/FusedConv2D and bias Sums
-// too. XNNPACK, for all its speed, re-creates its operator and repacks the
+// gradient (any window, stride and padding, channels a multiple of 4) with
+// lane masks, and the forward Conv2D/FusedConv2D and bias Sums too. XNNPACK, for all its speed, re-creates its operator and repacks the
 // weights whenever a weight tensor changes, which in training is every step
 // (`npm run bench -- profile` shows the cost per kernel). The paths above stay as
 // the fallback when kernels.wasm cannot load.
@@ -279,8 +279,11 @@ function batchMatMul(args: Parameters<KernelFunc>[0]): TensorInfo {
  * MaxPoolGrad: each window's gradient goes to its first maximal element
  * (TensorFlow's semantics; overlapping windows add up). The stock wasm kernel
  * is a slow generic loop (see `npm run bench -- profile`) and disagrees with the
- * cpu backend for 'same' padding with odd sizes; this one is a single pass
- * over the windows, reading and writing wasm memory directly.
+ * cpu backend for 'same' padding with odd sizes. With channels a multiple of
+ * 4 (float32) our SIMD kernels run it (pool-wat.ts): the 2×2 stride-2 one,
+ * else the general one (the Keras KD CNNs' 2×2 stride-1 'same' pooling);
+ * otherwise it is a single pass over the windows in JavaScript, reading and
+ * writing wasm memory directly.
  */
 function maxPoolGrad(args: Parameters<KernelFunc>[0]): TensorInfo {
   const b = args.backend as Backend;
@@ -293,6 +296,12 @@ function maxPoolGrad(args: Parameters<KernelFunc>[0]): TensorInfo {
     // Odd sizes leave a last row/column no window covers: it gets no gradient.
     if (info.inHeight % 2 || info.inWidth % 2) b.typedArrayFromHeap(out).fill(0);
     simd.maxPoolGrad2x2(simd.address(input), simd.address(dy), simd.address(out), info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth);
+    return out;
+  }
+  if (simd && info.inChannels % 4 === 0 && input.dtype === 'float32') {
+    const out = b.makeOutput(input.shape, 'float32');
+    simd.maxPoolGrad(simd.address(input), simd.address(dy), simd.address(out), info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+      info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left);
     return out;
   }
   const out = b.makeOutput(input.shape, 'float32');

@@ -32,6 +32,8 @@ export type MaxPoolGrad2x2Fn = (x: number, dy: number, dx: number, n: number, h:
 /** Nearest-neighbour upsampling by whole factors, or its gradient (upsample-wat.ts); `rows` = N·H input rows. */
 export type UpsampleFn = (from: number, to: number, rows: number, w: number, c: number, sh: number, sw: number) => void;
 
+export type MaxPoolGradFn = (x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number) => void;
+
 export type WinoTransformFn = (src: number, dst: number, n: number, h: number, w: number, c: number, th: number, tw: number) => void;
 
 export interface SimdKernels {
@@ -44,6 +46,8 @@ export interface SimdKernels {
   upsampleGrad: UpsampleFn;
   /** 2×2 stride-2 unpadded max-pool gradient, channels a multiple of 4 (pool-wat.ts). */
   maxPoolGrad2x2: MaxPoolGrad2x2Fn;
+  /** Max-pool gradient for any window, stride and top/left padding, channels a multiple of 4; zeroes dx first (pool-wat.ts). */
+  maxPoolGrad: MaxPoolGradFn;
   /** Byte address of a tensor's data in the backend's memory. */
   address(t: TensorInfo): number;
 }
@@ -126,6 +130,7 @@ export function simdKernelsFor(backend: object): SimdKernels | null {
       upsample: instance.exports.upsample as UpsampleFn,
       upsampleGrad: instance.exports.upsampleGrad as UpsampleFn,
       maxPoolGrad2x2: instance.exports.maxPoolGrad2x2 as MaxPoolGrad2x2Fn,
+      maxPoolGrad: instance.exports.maxPoolGrad as MaxPoolGradFn,
       winoInput: instance.exports.winoInput as WinoTransformFn,
       winoOutput: instance.exports.winoOutput as WinoTransformFn,
       address: (t) => {
