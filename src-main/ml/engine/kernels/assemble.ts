@@ -13,7 +13,7 @@ export const KERNEL_SOURCES: Record<string, () => string> = {
 
 export async function assemble(file: string): Promise<Uint8Array> {
   const wabt = await wabtInit();
-  const features = { simd: true, threads: true, relaxed_simd: true };
+  const features = { simd: true, threads: true, relaxed_simd: true, bulk_memory: true };
   const mod = wabt.parseWat(file.replace('.wasm', '.wat'), KERNEL_SOURCES[file](), features);
   try {
     (mod.validate as (f: typeof features) => void)(features);

@@ -18,6 +18,8 @@ import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { SimdKernels } from './simd-kernels.js';
 import { convWinograd, winogradSupported } from './winograd.js';
 
+const F = 4; // bytes per float32
+
 /** The parts of the wasm backend our kernels use (not all in its public types). */
 export type Backend = tf.KernelBackend & {
   disposeData(dataId: object): boolean;
@@ -34,33 +36,32 @@ export function run(name: string, backend: Backend, inputs: Record<string, Tenso
 }
 
 /**
- * Zero padding of H and W, written row by row into wasm memory. The stock
- * PadV2 walks every element through generic index arithmetic: 6× a copy at
- * 16 channels and 20× at one channel (a first layer's input), which made it
- * most of a 'same' convolution's time in the small CNNs.
+ * Zero padding of H and W: the output zeroed, then whole image rows copied
+ * into place (copyRows, memory.copy). The stock PadV2 walks every element
+ * through generic index arithmetic: 6× a copy at 16 channels and 20× at one
+ * channel (a first layer's input), most of a small 'same' convolution's time.
  */
-function pad(b: Backend, x: TensorInfo, top: number, bottom: number, left: number, right: number): TensorInfo {
+function pad(k: SimdKernels, b: Backend, x: TensorInfo, top: number, bottom: number, left: number, right: number): TensorInfo {
   if (!top && !bottom && !left && !right) return x;
   const [n, h, w, c] = x.shape;
   const hp = h + top + bottom;
   const wp = w + left + right;
   const out = b.makeOutput([n, hp, wp, c], 'float32');
-  const src = b.typedArrayFromHeap(x);
-  const dst = b.typedArrayFromHeap(out);
-  dst.fill(0);
-  const row = w * c;
-  for (let i = 0; i < n; i++) {
-    for (let y = 0; y < h; y++) {
-      const from = (i * h + y) * row;
-      const to = ((i * hp + y + top) * wp + left) * c;
-      if (row >= 64) dst.set(src.subarray(from, from + row), to);
-      else for (let k = 0; k < row; k++) dst[to + k] = src[from + k];
-    }
-  }
+  b.typedArrayFromHeap(out).fill(0);
+  const row = w * c * F;
+  k.copyRows(k.address(x), h * row, row, k.address(out) + (top * wp + left) * c * F, hp * wp * c * F, wp * c * F, n, h, row);
   return out;
 }
 
-const F = 4; // bytes per float32
+/** x[:, top : top + h, left : left + w, :] as a new tensor (the inverse of pad). */
+function crop(k: SimdKernels, b: Backend, x: TensorInfo, top: number, left: number, h: number, w: number): TensorInfo {
+  const [n, hp, wp, c] = x.shape;
+  const out = b.makeOutput([n, h, w, c], 'float32');
+  const row = w * c * F;
+  k.copyRows(k.address(x) + (top * wp + left) * c * F, hp * wp * c * F, wp * c * F, k.address(out), h * row, row, n, h, row);
+  return out;
+}
+
 /** Rows per GEMM call when A is read transposed (see matMul). */
 const ROW_BAND = 64;
 
@@ -84,7 +85,7 @@ export function forwardConvSupported(c: ConvShape): boolean {
 export function convForward(k: SimdKernels, b: Backend, x: TensorInfo, filter: TensorInfo, c: ConvShape): TensorInfo {
   const [n] = x.shape;
   const [kh, kw, cin, cout] = filter.shape;
-  const xp = pad(b, x, c.top, c.bottom, c.left, c.right);
+  const xp = pad(k, b, x, c.top, c.bottom, c.left, c.right);
   // DISTILLERY_NO_WINOGRAD=1: the direct GEMM for every convolution, for comparisons.
   if (winogradSupported(filter.shape, c) && !process.env.DISTILLERY_NO_WINOGRAD) {
     const y = convWinograd(k, b, xp, filter, c);
@@ -192,7 +193,7 @@ export function convInputGradScatter(k: SimdKernels, b: Backend, dy: TensorInfo,
     }
   }
   b.disposeData(wt.dataId);
-  const out = run('Slice', b, { x: dxp }, { begin: [0, c.top, c.left, 0], size: [n, h, w, cin] });
+  const out = crop(k, b, dxp, c.top, c.left, h, w);
   b.disposeData(dxp.dataId);
   return out;
 }
@@ -202,7 +203,7 @@ export function convFilterGrad(k: SimdKernels, b: Backend, x: TensorInfo, dy: Te
   const [kh, kw, cin, cout] = filterShape;
   const [n, oh, ow] = dy.shape;
   // Only the padding that is read: bottom/right rows past the last window are not.
-  const xp = pad(b, x, c.top, Math.max(0, c.bottom), c.left, Math.max(0, c.right));
+  const xp = pad(k, b, x, c.top, Math.max(0, c.bottom), c.left, Math.max(0, c.right));
   const [, hp, wp] = xp.shape;
   const out = b.makeOutput(filterShape, 'float32');
   const [sh, sw] = c.strides;

@@ -16,13 +16,15 @@
 // accumulators in registers; row and column remainders take narrower paths.
 //
 // The same module carries the max-pool gradient (pool-wat.ts), the
-// Winograd transforms (winograd-wat.ts) and upsampling (upsample-wat.ts).
+// Winograd transforms (winograd-wat.ts), upsampling (upsample-wat.ts) and a
+// strided row copy for padding and cropping (copy-wat.ts).
 //
 // `npm run build:kernels` assembles this into kernels.wasm; a test checks that
 // the committed binary is exactly what this source assembles to.
 
 /** `(local.get $x)` */
 import { poolWat } from './pool-wat.js';
+import { copyWat } from './copy-wat.js';
 import { upsampleWat } from './upsample-wat.js';
 import { winogradWat } from './winograd-wat.js';
 
@@ -279,6 +281,7 @@ export function kernelsWat(shape: GemmShape = DEFAULT_SHAPE, options: KernelOpti
   ${dot(options.fma)}
   ${poolWat()}
   ${upsampleWat()}
+  ${copyWat()}
   ${winogradWat()})
 `;
 }

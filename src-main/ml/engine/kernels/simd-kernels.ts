@@ -34,6 +34,9 @@ export type UpsampleFn = (from: number, to: number, rows: number, w: number, c: 
 
 export type MaxPoolGradFn = (x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number) => void;
 
+/** For each of n images and `rows` rows: rowBytes bytes from src to dst, strides in bytes (copy-wat.ts). */
+export type CopyRowsFn = (src: number, srcImage: number, srcRow: number, dst: number, dstImage: number, dstRow: number, n: number, rows: number, rowBytes: number) => void;
+
 export type WinoTransformFn = (src: number, dst: number, n: number, h: number, w: number, c: number, th: number, tw: number) => void;
 
 export interface SimdKernels {
@@ -43,6 +46,7 @@ export interface SimdKernels {
   gemm: GemmFn;
   dot: DotFn;
   upsample: UpsampleFn;
+  copyRows: CopyRowsFn;
   upsampleGrad: UpsampleFn;
   /** 2×2 stride-2 unpadded max-pool gradient, channels a multiple of 4 (pool-wat.ts). */
   maxPoolGrad2x2: MaxPoolGrad2x2Fn;
@@ -128,6 +132,7 @@ export function simdKernelsFor(backend: object): SimdKernels | null {
       gemm: instance.exports.gemm as GemmFn,
       dot: instance.exports.dot as DotFn,
       upsample: instance.exports.upsample as UpsampleFn,
+      copyRows: instance.exports.copyRows as CopyRowsFn,
       upsampleGrad: instance.exports.upsampleGrad as UpsampleFn,
       maxPoolGrad2x2: instance.exports.maxPoolGrad2x2 as MaxPoolGrad2x2Fn,
       maxPoolGrad: instance.exports.maxPoolGrad as MaxPoolGradFn,
