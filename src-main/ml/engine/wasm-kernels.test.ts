@@ -335,3 +335,43 @@ test(`wasm upsampling (ResizeNearestNeighbor) copies each pixel into its block${
     assert.equal(e.abs, 0, `upsampling ${JSON.stringify(c)} differs from cpu`);
   }
 });
+
+test(`wasm Add: a bias vector over the last axis (either side) in one pass, every other Add stock${gemmNote}`, async () => {
+  tf.env().set('PROD', true);
+  const cases: [number[], number[]][] = [
+    [[3, 7, 5, 8], [8]], // a conv's bias
+    [[16], [4, 6, 16]], // the vector first
+    [[64, 12], [12]], // a dense layer's
+    [[2, 3, 6], [6]], // channels not a multiple of 4: stock
+    [[2, 3, 4], [2, 3, 4]], // same shapes: stock
+    [[2, 3, 4], [3, 1]], // another broadcast: stock
+  ];
+  for (const [sa, sb] of cases) {
+    await tf.setBackend('cpu');
+    const av = randn(sa, 31);
+    const bv = randn(sb, 32);
+    const sum = () => tf.tidy(() => tf.add(tf.tensor(av, sa), tf.tensor(bv, sb)).dataSync().slice() as Float32Array);
+    const ref = sum();
+    await initBackend('wasm');
+    const before = tf.memory().numTensors;
+    const got = sum();
+    assert.equal(tf.memory().numTensors, before);
+    assert.deepEqual(Array.from(got), Array.from(ref), `${JSON.stringify(sa)} + ${JSON.stringify(sb)}`);
+  }
+});
+
+test('wasm Identity and same-dtype Cast share memory; the source stays readable after the copy is disposed', async () => {
+  await initBackend('wasm');
+  const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+  const buffers = tf.memory().numDataBuffers;
+  const c = tf.clone(x);
+  const k = tf.cast(x, 'float32');
+  assert.equal(tf.memory().numDataBuffers, buffers, 'no new buffer for a clone or a same-dtype cast');
+  c.dispose();
+  k.dispose();
+  assert.deepEqual(Array.from(x.dataSync()), [1, 2, 3, 4]);
+  const i = tf.cast(x, 'int32');
+  assert.equal(i.dtype, 'int32');
+  assert.deepEqual(Array.from(i.dataSync()), [1, 2, 3, 4]);
+  tf.dispose([x, i]);
+});

@@ -414,6 +414,24 @@ function resizeNearestNeighborGrad(args: Parameters<KernelFunc>[0]): TensorInfo 
   return out;
 }
 
+/**
+ * Add of a [C] vector to a [..., C] tensor (a convolution's or dense layer's
+ * bias while a gradient is recorded) in one SIMD pass; every other Add,
+ * broadcast or not, stays on the stock kernel.
+ */
+function add(args: Parameters<KernelFunc>[0]): TensorInfo {
+  const b = args.backend as Backend;
+  const { a, b: bIn } = args.inputs as { a: TensorInfo; b: TensorInfo };
+  const simd = simdKernelsFor(b);
+  const isBias = (x: TensorInfo, v: TensorInfo) => v.shape.length === 1 && x.shape.length >= 2 && x.shape[x.shape.length - 1] === v.shape[0];
+  const [x, v] = isBias(a, bIn) ? [a, bIn] : isBias(bIn, a) ? [bIn, a] : [null, null];
+  if (!simd || !x || !v || x.dtype !== 'float32' || v.dtype !== 'float32' || v.shape[0] % 4) return stock(tf.Add)(args) as TensorInfo;
+  const c = v.shape[0];
+  const out = b.makeOutput(x.shape, 'float32');
+  simd.biasAdd(simd.address(x), simd.address(v), simd.address(out), tf.util.sizeFromShape(x.shape) / c, c);
+  return out;
+}
+
 /** Sum over leading axes (every bias gradient) through the GEMM; other reductions stay stock. */
 function sum(args: Parameters<KernelFunc>[0]): TensorInfo {
   const b = args.backend as Backend;
@@ -473,6 +491,7 @@ export function registerWasmTrainingKernels(): void {
     [tf.Sum, sum],
     [tf.MaxPoolGrad, maxPoolGrad],
     [tf.ResizeNearestNeighbor, resizeNearestNeighbor],
+    [tf.Add, add],
     [tf.Identity, identity],
     [tf.Cast, cast],
     [tf.ResizeNearestNeighborGrad, resizeNearestNeighborGrad],

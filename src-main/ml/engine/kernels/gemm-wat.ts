@@ -17,13 +17,14 @@
 //
 // The same module carries the max-pool gradient (pool-wat.ts), the
 // Winograd transforms (winograd-wat.ts), upsampling (upsample-wat.ts) and a
-// strided row copy for padding and cropping (copy-wat.ts).
+// strided row copy for padding and cropping (copy-wat.ts) and the bias add (bias-wat.ts).
 //
 // `npm run build:kernels` assembles this into kernels.wasm; a test checks that
 // the committed binary is exactly what this source assembles to.
 
 /** `(local.get $x)` */
 import { poolWat } from './pool-wat.js';
+import { biasWat } from './bias-wat.js';
 import { copyWat } from './copy-wat.js';
 import { upsampleWat } from './upsample-wat.js';
 import { winogradWat } from './winograd-wat.js';
@@ -282,6 +283,7 @@ export function kernelsWat(shape: GemmShape = DEFAULT_SHAPE, options: KernelOpti
   ${poolWat()}
   ${upsampleWat()}
   ${copyWat()}
+  ${biasWat()}
   ${winogradWat()})
 `;
 }

@@ -37,6 +37,9 @@ export type MaxPoolGradFn = (x: number, dy: number, dx: number, n: number, h: nu
 /** For each of n images and `rows` rows: rowBytes bytes from src to dst, strides in bytes (copy-wat.ts). */
 export type CopyRowsFn = (src: number, srcImage: number, srcRow: number, dst: number, dstImage: number, dstRow: number, n: number, rows: number, rowBytes: number) => void;
 
+/** out[r, :] = x[r, :] + bias for x viewed as [rows, c], c a multiple of 4 (bias-wat.ts). */
+export type BiasAddFn = (x: number, bias: number, out: number, rows: number, c: number) => void;
+
 export type WinoTransformFn = (src: number, dst: number, n: number, h: number, w: number, c: number, th: number, tw: number) => void;
 
 export interface SimdKernels {
@@ -47,6 +50,7 @@ export interface SimdKernels {
   dot: DotFn;
   upsample: UpsampleFn;
   copyRows: CopyRowsFn;
+  biasAdd: BiasAddFn;
   upsampleGrad: UpsampleFn;
   /** 2×2 stride-2 unpadded max-pool gradient, channels a multiple of 4 (pool-wat.ts). */
   maxPoolGrad2x2: MaxPoolGrad2x2Fn;
@@ -133,6 +137,7 @@ export function simdKernelsFor(backend: object): SimdKernels | null {
       dot: instance.exports.dot as DotFn,
       upsample: instance.exports.upsample as UpsampleFn,
       copyRows: instance.exports.copyRows as CopyRowsFn,
+      biasAdd: instance.exports.biasAdd as BiasAddFn,
       upsampleGrad: instance.exports.upsampleGrad as UpsampleFn,
       maxPoolGrad2x2: instance.exports.maxPoolGrad2x2 as MaxPoolGrad2x2Fn,
       maxPoolGrad: instance.exports.maxPoolGrad as MaxPoolGradFn,
