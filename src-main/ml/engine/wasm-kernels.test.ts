@@ -61,8 +61,15 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): { abs: number; rel: numbe
 
 test(`wasm Conv2D forward matches the cpu backend, dilated included${gemmNote}`, async (t) => {
   tf.env().set('PROD', true);
-  const fwd = [...cases.map((c) => ({ ...c, dilation: 1 })), { name: 'dilation 2', x: [2, 12, 12, 3], k: [3, 3, 3, 4], stride: 1, pad: 'same', dilation: 2 } as Case & { dilation: number }];
+  const fwd: (Case & { dilation: number; columnsLimit?: string })[] = [
+    ...cases.map((c) => ({ ...c, dilation: 1 })),
+    { name: 'dilation 2', x: [2, 12, 12, 3], k: [3, 3, 3, 4], stride: 1, pad: 'same', dilation: 2 },
+    // strided: column matrices of at most 1,000 floats, one or two images per chunk
+    ...cases.filter((c) => c.stride > 1).map((c) => ({ ...c, name: `${c.name}, chunked columns`, dilation: 1, columnsLimit: '1000' })),
+  ];
   for (const c of fwd) {
+    if (c.columnsLimit) process.env.DISTILLERY_COLUMNS_LIMIT = c.columnsLimit;
+    else delete process.env.DISTILLERY_COLUMNS_LIMIT;
     await tf.setBackend('cpu');
     const xs = randn(c.x, 11);
     const ks = randn(c.k, 12);
@@ -78,6 +85,7 @@ test(`wasm Conv2D forward matches the cpu backend, dilated included${gemmNote}`,
     t.diagnostic(`${c.name}: forward max abs err ${e.abs.toExponential(2)} (rel ${e.rel.toExponential(2)})`);
     assert.ok(e.rel < 1e-5, `${c.name}: forward conv differs from cpu by ${e.rel} relative`);
   }
+  delete process.env.DISTILLERY_COLUMNS_LIMIT;
 });
 
 test(`wasm fused conv (bias + relu, as evaluation runs it) matches the cpu backend${gemmNote}`, async (t) => {
@@ -104,7 +112,11 @@ test(`wasm fused conv (bias + relu, as evaluation runs it) matches the cpu backe
 
 test(`wasm Conv2D gradients match the cpu backend${gemmNote}`, async (t) => {
   tf.env().set('PROD', true);
-  for (const c of cases) {
+  // Strided ones once more with column matrices of at most 1,000 floats: one or two images per chunk.
+  const chunked = cases.filter((c) => c.stride > 1).map((c) => ({ ...c, name: `${c.name}, chunked columns`, columnsLimit: '1000' }));
+  for (const c of [...cases, ...chunked] as (Case & { columnsLimit?: string })[]) {
+    if (c.columnsLimit) process.env.DISTILLERY_COLUMNS_LIMIT = c.columnsLimit;
+    else delete process.env.DISTILLERY_COLUMNS_LIMIT;
     await tf.setBackend('cpu');
     const xs = randn(c.x, 1);
     const ks = randn(c.k, 2);
@@ -122,6 +134,7 @@ test(`wasm Conv2D gradients match the cpu backend${gemmNote}`, async (t) => {
     assert.ok(ek.rel < 1e-4, `${c.name}: filter gradient differs from cpu by ${ek.rel} relative`);
     assert.ok(ex.rel < 1e-4, `${c.name}: input gradient differs from cpu by ${ex.rel} relative`);
   }
+  delete process.env.DISTILLERY_COLUMNS_LIMIT;
 });
 
 test(`wasm BatchMatMul with transpose flags matches the cpu backend${gemmNote}`, async (t) => {

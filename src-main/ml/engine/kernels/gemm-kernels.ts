@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import type { SimdKernels } from './simd-kernels.js';
+import { gemmBlocked } from './blocked-gemm.js';
 import { convWinograd, winogradSupported } from './winograd.js';
 
 const F = 4; // bytes per float32
@@ -62,9 +63,6 @@ function crop(k: SimdKernels, b: Backend, x: TensorInfo, top: number, left: numb
   return out;
 }
 
-/** Rows per GEMM call when A is read transposed (see matMul). */
-const ROW_BAND = 64;
-
 export interface ConvShape {
   strides: [number, number];
   dilations: [number, number];
@@ -89,6 +87,11 @@ export function convForward(k: SimdKernels, b: Backend, x: TensorInfo, filter: T
   // DISTILLERY_NO_WINOGRAD=1: the direct GEMM for every convolution, for comparisons.
   if (winogradSupported(filter.shape, c) && !process.env.DISTILLERY_NO_WINOGRAD) {
     const y = convWinograd(k, b, xp, filter, c);
+    if (xp !== x) b.disposeData(xp.dataId);
+    return y;
+  }
+  if (useColumns(c, filter.shape)) {
+    const y = convForwardColumns(k, b, xp, filter, c);
     if (xp !== x) b.disposeData(xp.dataId);
     return y;
   }
@@ -129,6 +132,81 @@ export function convForward(k: SimdKernels, b: Backend, x: TensorInfo, filter: T
   return out;
 }
 
+/**
+ * Strided convolutions go through a column matrix. Their per-output-row
+ * GEMMs are short (M = OW: 7 rows in the Keras CNNs' 14 → 7 layers), so
+ * most row blocks are the narrow 2- and 1-row ones and the whole filter
+ * streams from memory again for every 7 rows; one blocked GEMM over every
+ * output position reuses each filter panel from cache (the Keras teacher's
+ * 256 → 512 layer: forward 921 → 220 ms, input gradient 482 → 226 ms at
+ * batch 64). Gathering copies runs of KW·Cin floats: below 8 (one-channel
+ * inputs) the copies cost more than they save, and the per-row GEMMs stay.
+ * `DISTILLERY_CONV_COLUMNS=0` keeps the per-row GEMMs, for comparisons.
+ */
+function useColumns(c: ConvShape, filterShape: number[]): boolean {
+  const [, kw, cin] = filterShape;
+  return (c.strides[0] > 1 || c.strides[1] > 1) && kw * cin >= 8 && process.env.DISTILLERY_CONV_COLUMNS !== '0';
+}
+
+/**
+ * Most floats a column matrix holds at once (16 MB): the Keras teacher's
+ * 14 → 7 layer needs 113k per image, so a batch of 64 is two chunks, and a
+ * batch of 512 does not grow the heap by 230 MB. `DISTILLERY_COLUMNS_LIMIT`
+ * overrides it (tests use it to force many chunks).
+ */
+const COLUMNS_LIMIT = 4 * 1024 * 1024;
+
+/** Images per chunk so that a column matrix of `perImage` floats per image stays under the limit. */
+function imagesPerChunk(n: number, perImage: number): number {
+  const limit = Number(process.env.DISTILLERY_COLUMNS_LIMIT) || COLUMNS_LIMIT;
+  return Math.max(1, Math.min(n, Math.floor(limit / perImage)));
+}
+
+/**
+ * The column matrix of images [i0, i1) of padded x: row (i, oy, ox) holds
+ * the window x[i, oy·sh + r·dh, ox·sw + q, ·] over (r, q, ci), copied as KH
+ * runs of KW·Cin contiguous floats per output position.
+ */
+function gatherColumns(k: SimdKernels, xp: TensorInfo, cols: number, i0: number, i1: number, kh: number, kw: number, c: ConvShape): void {
+  const [, hp, wp, cin] = xp.shape;
+  const kk = kh * kw * cin;
+  const [sh, sw] = c.strides;
+  const xAddr = k.address(xp);
+  for (let i = i0; i < i1; i++) {
+    for (let oy = 0; oy < c.outH; oy++) {
+      k.copyRows(
+        xAddr + (i * hp + oy * sh) * wp * cin * F, sw * cin * F, c.dilations[0] * wp * cin * F,
+        cols + ((i - i0) * c.outH + oy) * c.outW * kk * F, kk * F, kw * cin * F,
+        c.outW, kh, kw * cin * F,
+      );
+    }
+  }
+}
+
+/** y = conv(xp, filter) for padded xp and a strided convolution: gather columns, one GEMM per chunk of images. */
+function convForwardColumns(k: SimdKernels, b: Backend, xp: TensorInfo, filter: TensorInfo, c: ConvShape): TensorInfo {
+  const [n] = xp.shape;
+  const [kh, kw, cin, cout] = filter.shape;
+  const kk = kh * kw * cin;
+  const positions = c.outH * c.outW;
+  const chunk = imagesPerChunk(n, positions * kk);
+  const out = b.makeOutput([n, c.outH, c.outW, cout], 'float32');
+  const colsT = b.makeOutput([chunk * positions, kk], 'float32');
+  const cols = k.address(colsT);
+  const fAddr = k.address(filter);
+  const yAddr = k.address(out);
+  for (let i0 = 0; i0 < n; i0 += chunk) {
+    const i1 = Math.min(n, i0 + chunk);
+    gatherColumns(k, xp, cols, i0, i1, kh, kw, c);
+    const rows = (i1 - i0) * positions;
+    const y = yAddr + i0 * positions * cout * F;
+    if (cout === 1 && kk % 4 === 0) k.dot(rows, 1, kk / 4, cols, kk * F, 0, fAddr, 0, y, F, 0);
+    else gemmBlocked(k, rows, cout, kk, cols, kk * F, F, fAddr, cout * F, y, cout * F, 0);
+  }
+  b.disposeData(colsT.dataId);
+  return out;
+}
+
 /** dx for a stride-1 convolution: the forward conv of padded dy with the reversed, channel-swapped filter. */
 export function convInputGrad(k: SimdKernels, b: Backend, dy: TensorInfo, filter: TensorInfo, inputShape: number[], c: ConvShape): TensorInfo {
   const [kh, kw] = filter.shape;
@@ -163,6 +241,7 @@ export function convInputGrad(k: SimdKernels, b: Backend, dy: TensorInfo, filter
  * into a buffer padded to the windows' extent, then crops the padding.
  */
 export function convInputGradScatter(k: SimdKernels, b: Backend, dy: TensorInfo, filter: TensorInfo, inputShape: number[], c: ConvShape): TensorInfo {
+  if (useColumns(c, filter.shape)) return convInputGradColumns(k, b, dy, filter, inputShape, c);
   const [kh, kw, cin, cout] = filter.shape;
   const [n, h, w] = inputShape;
   const [, oh, ow] = dy.shape;
@@ -198,12 +277,89 @@ export function convInputGradScatter(k: SimdKernels, b: Backend, dy: TensorInfo,
   return out;
 }
 
+/**
+ * dx for a strided convolution through a column matrix (see useColumns):
+ * dcols [positions, KH·KW·Cin] = dy [positions, Cout] · Wᵀ in one GEMM per
+ * chunk of images, then each position's window added back into padded dx
+ * (addRows; overlapping windows add up), then the padding cropped.
+ */
+function convInputGradColumns(k: SimdKernels, b: Backend, dy: TensorInfo, filter: TensorInfo, inputShape: number[], c: ConvShape): TensorInfo {
+  const [kh, kw, cin, cout] = filter.shape;
+  const [n, h, w] = inputShape;
+  const [, oh, ow] = dy.shape;
+  const [sh, sw] = c.strides;
+  const kk = kh * kw * cin;
+  const positions = oh * ow;
+  const w2 = run('Reshape', b, { x: filter }, { shape: [kk, cout] });
+  const wt = run('Transpose', b, { x: w2 }, { perm: [1, 0] }); // [Cout, KH·KW·Cin]
+  b.disposeData(w2.dataId);
+  const hp = Math.max((oh - 1) * sh + (kh - 1) * c.dilations[0] + 1, c.top + h);
+  const wp = Math.max((ow - 1) * sw + kw, c.left + w);
+  const dxp = b.makeOutput([n, hp, wp, cin], 'float32');
+  b.typedArrayFromHeap(dxp).fill(0);
+  const chunk = imagesPerChunk(n, positions * kk);
+  const colsT = b.makeOutput([chunk * positions, kk], 'float32');
+  const cols = k.address(colsT);
+  const dyAddr = k.address(dy);
+  const wAddr = k.address(wt);
+  const dxAddr = k.address(dxp);
+  for (let i0 = 0; i0 < n; i0 += chunk) {
+    const i1 = Math.min(n, i0 + chunk);
+    gemmBlocked(k, (i1 - i0) * positions, kk, cout, dyAddr + i0 * positions * cout * F, cout * F, F, wAddr, kk * F, cols, kk * F, 0);
+    for (let i = i0; i < i1; i++) {
+      for (let oy = 0; oy < oh; oy++) {
+        k.addRows(
+          cols + ((i - i0) * oh + oy) * ow * kk * F, kk * F, kw * cin * F,
+          dxAddr + (i * hp + oy * sh) * wp * cin * F, sw * cin * F, c.dilations[0] * wp * cin * F,
+          ow, kh, kw * cin * F,
+        );
+      }
+    }
+  }
+  b.disposeData(colsT.dataId);
+  b.disposeData(wt.dataId);
+  const out = crop(k, b, dxp, c.top, c.left, h, w);
+  b.disposeData(dxp.dataId);
+  return out;
+}
+
+/**
+ * dW for a strided convolution through a column matrix (see useColumns):
+ * dW [KH·KW·Cin, Cout] += colsᵀ · dy per chunk of images, colsᵀ read
+ * through strides. The per-(image, filter row) GEMMs of convFilterGrad have
+ * K = OH·OW (49 in the Keras CNNs), so they re-read and re-write all of dW
+ * (1.5 MB for the Keras teacher) every 49 multiply-adds per weight.
+ */
+function convFilterGradColumns(k: SimdKernels, b: Backend, xp: TensorInfo, dy: TensorInfo, filterShape: number[], c: ConvShape): TensorInfo {
+  const [n] = xp.shape;
+  const [kh, kw, cin, cout] = filterShape;
+  const kk = kh * kw * cin;
+  const positions = c.outH * c.outW;
+  const chunk = imagesPerChunk(n, positions * kk);
+  const out = b.makeOutput(filterShape, 'float32');
+  const colsT = b.makeOutput([chunk * positions, kk], 'float32');
+  const cols = k.address(colsT);
+  const dyAddr = k.address(dy);
+  for (let i0 = 0; i0 < n; i0 += chunk) {
+    const i1 = Math.min(n, i0 + chunk);
+    gatherColumns(k, xp, cols, i0, i1, kh, kw, c);
+    gemmBlocked(k, kk, cout, (i1 - i0) * positions, cols, F, kk * F, dyAddr + i0 * positions * cout * F, cout * F, k.address(out), cout * F, i0 > 0 ? 1 : 0);
+  }
+  b.disposeData(colsT.dataId);
+  return out;
+}
+
 /** dW for x [N, H, W, Cin], dy [N, OH, OW, Cout], filter shape [KH, KW, Cin, Cout]. */
 export function convFilterGrad(k: SimdKernels, b: Backend, x: TensorInfo, dy: TensorInfo, filterShape: number[], c: ConvShape): TensorInfo {
   const [kh, kw, cin, cout] = filterShape;
   const [n, oh, ow] = dy.shape;
   // Only the padding that is read: bottom/right rows past the last window are not.
   const xp = pad(k, b, x, c.top, Math.max(0, c.bottom), c.left, Math.max(0, c.right));
+  if (useColumns(c, filterShape)) {
+    const dw = convFilterGradColumns(k, b, xp, dy, filterShape, c);
+    if (xp !== x) b.disposeData(xp.dataId);
+    return dw;
+  }
   const [, hp, wp] = xp.shape;
   const out = b.makeOutput(filterShape, 'float32');
   const [sh, sw] = c.strides;
@@ -276,20 +432,15 @@ export function matMul(k: SimdKernels, be: Backend, a: TensorInfo, bIn: TensorIn
     const aAddr = k.address(a);
     const bAddr = k.address(bt);
     const cAddr = k.address(out);
-    // A transposed is read a column at a time (one cache line and page per k):
-    // in row bands of ROW_BAND, a band stays in L1 while every column panel
-    // of B passes over it, instead of being re-read from memory per panel.
-    const band = transposeA ? ROW_BAND : m;
+    // A transposed is read a column at a time (one cache line and page per k);
+    // the cache blocks of gemmBlocked keep it in L2 either way.
     for (let i = 0; i < batch; i++) {
-      const aBase = aAddr + (batchA === 1 ? 0 : i * m * kk * F);
-      for (let r = 0; r < m; r += band) {
-        k.gemm(
-          Math.min(band, m - r), n, 1, kk,
-          aBase + r * (transposeA ? F : kk * F), transposeA ? F : kk * F, 0, transposeA ? m * F : F,
-          bAddr + (batchB === 1 ? 0 : i * kk * n * F), 0, n * F,
-          cAddr + (i * m + r) * n * F, n * F, 0,
-        );
-      }
+      gemmBlocked(
+        k, m, n, kk,
+        aAddr + (batchA === 1 ? 0 : i * m * kk * F), transposeA ? F : kk * F, transposeA ? m * F : F,
+        bAddr + (batchB === 1 ? 0 : i * kk * n * F), n * F,
+        cAddr + i * m * n * F, n * F, 0,
+      );
     }
   } else {
     // Cᵀ [N, M] = B [N, K] · op(A)ᵀ [K, M]
@@ -301,10 +452,10 @@ export function matMul(k: SimdKernels, be: Backend, a: TensorInfo, bIn: TensorIn
     const bAddr = k.address(bIn);
     const cAddr = k.address(ct);
     for (let i = 0; i < batch; i++) {
-      k.gemm(
-        n, m, 1, kk,
-        bAddr + (batchB === 1 ? 0 : i * n * kk * F), kk * F, 0, F,
-        aAddr + (batchA === 1 ? 0 : i * kk * m * F), 0, m * F,
+      gemmBlocked(
+        k, n, m, kk,
+        bAddr + (batchB === 1 ? 0 : i * n * kk * F), kk * F, F,
+        aAddr + (batchA === 1 ? 0 : i * kk * m * F), m * F,
         cAddr + i * n * m * F, m * F, 0,
       );
     }

@@ -50,6 +50,8 @@ export interface SimdKernels {
   dot: DotFn;
   upsample: UpsampleFn;
   copyRows: CopyRowsFn;
+  /** copyRows' walk, adding into dst. */
+  addRows: CopyRowsFn;
   biasAdd: BiasAddFn;
   upsampleGrad: UpsampleFn;
   /** 2×2 stride-2 unpadded max-pool gradient, channels a multiple of 4 (pool-wat.ts). */
@@ -137,6 +139,7 @@ export function simdKernelsFor(backend: object): SimdKernels | null {
       dot: instance.exports.dot as DotFn,
       upsample: instance.exports.upsample as UpsampleFn,
       copyRows: instance.exports.copyRows as CopyRowsFn,
+      addRows: instance.exports.addRows as CopyRowsFn,
       biasAdd: instance.exports.biasAdd as BiasAddFn,
       upsampleGrad: instance.exports.upsampleGrad as UpsampleFn,
       maxPoolGrad2x2: instance.exports.maxPoolGrad2x2 as MaxPoolGrad2x2Fn,

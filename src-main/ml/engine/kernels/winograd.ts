@@ -4,6 +4,7 @@
 // gradient) and every evaluation.
 import type { TensorInfo } from '@tensorflow/tfjs';
 import type { SimdKernels } from './simd-kernels.js';
+import { gemmBlocked } from './blocked-gemm.js';
 import type { Backend, ConvShape } from './gemm-kernels.js';
 
 const F = 4;
@@ -67,10 +68,10 @@ export function convWinograd(k: SimdKernels, b: Backend, xp: TensorInfo, filter:
     const tiles = nn * th * tw;
     k.winoInput(xAddr + n0 * hp * wp * cin * F, vAddr, nn, hp, wp, cin, th, tw);
     for (let e = 0; e < 16; e++) {
-      k.gemm(
-        tiles, cout, 1, cin,
-        vAddr + e * tiles * cin * F, cin * F, 0, F,
-        uAddr + e * cin * cout * F, 0, cout * F,
+      gemmBlocked(
+        k, tiles, cout, cin,
+        vAddr + e * tiles * cin * F, cin * F, F,
+        uAddr + e * cin * cout * F, cout * F,
         mAddr + e * tiles * cout * F, cout * F, 0,
       );
     }
