@@ -62,11 +62,13 @@ test('the kd recipe writes three completed runs with lineage, metrics and reload
 test('a run cancelled mid-epoch ends cancelled, keeps earlier metrics, and leaves no job process', async () => {
   const svc = newService();
   const job = svc.startJob({ kind: 'train', model: 'student', epochs: 50, batchSize: 32, trainLimit: 3200, testLimit: 100, seed: 1 });
-  const pid = await new Promise<number>((resolve) => {
+  const pid = await new Promise<number>((resolve, reject) => {
     svc.runner.on('event', (id, e) => {
       // Cancel in the middle of epoch 2, after epoch 1's metrics were sent.
       if (id === job.run.id && e.type === 'progress' && e.epoch === 2 && e.batch > 10) resolve(svc.runner.jobPid(id)!);
     });
+    // A job that ends before then would leave this test waiting forever: fail with its error instead.
+    void job.finished.then((r) => reject(new Error(`the job ended ${r.status} before epoch 2: ${r.error ?? ''}`)));
   });
   assert.ok(alive(pid));
   svc.cancel(job.run.id);
