@@ -63,11 +63,15 @@ function classifierBench(name: ClassifierModel): Benched {
  * `elapsed`. On webgpu it keeps the users' cadence (READ_EVERY, what --min-steps
  * 60 is sized for); elsewhere 5, so a short timing still spans several bursts.
  */
-const latent = (models: tf.LayersModel[], train: (d: TrainingData, hooks: LoopHooks) => Promise<unknown>): Benched => {
+const latent = (models: tf.LayersModel[], train: (d: TrainingData, hooks: LoopHooks) => Promise<unknown>, dataParallel = false): Benched => {
   const gpu = tf.getBackend() === 'webgpu';
-  return { models, note: gpu ? 'webgpu' : 'one core', train: (d, onStep) => train(d, { onStep, readEvery: gpu ? READ_EVERY : 5 }) };
+  return { models, note: gpu ? 'webgpu' : dataParallel ? 'data-parallel on two cores' : 'one core', train: (d, onStep) => train(d, { onStep, readEvery: gpu ? READ_EVERY : 5 }) };
 };
-const aeBench = (ae: Autoencoder) => latent([ae.model], (d, hooks) => trainAutoencoder({ ...d, ...hooks, ae, loss: 'bce' }));
+/** The autoencoder job's choice of cores (latent-jobs.ts): two for the conv AE on wasm, unless DISTILLERY_SINGLE_CORE. */
+const aeBench = (ae: Autoencoder) => {
+  const dataParallel = !process.env.DISTILLERY_SINGLE_CORE && worthParallel(ae.model, tf.getBackend());
+  return latent([ae.model], (d, hooks) => trainAutoencoder({ ...d, ...hooks, ae, loss: 'bce', dataParallel }), dataParallel);
+};
 const vaeBench = (vae: Vae, kind: VaeKind) =>
   latent([vae.encoder, vae.decoder], (d, hooks) => trainVae({ ...d, ...hooks, vae, kind, priorAlpha: 0.98, sampler: 'exact', kl: 'dirichlet' }));
 

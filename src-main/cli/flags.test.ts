@@ -38,7 +38,7 @@ const KIND_CASES: Record<Exclude<keyof typeof KINDS, 'sweep'>, Case> = {
   autoencoder: {
     argv: ['--model', 'dense', '--loss', 'mse', '--sharpen-temperature', '0.5'],
     form: { model: 'dense', loss: 'mse', sharpenTemperature: 0.5 },
-    expected: { kind: 'autoencoder', model: 'dense', loss: 'mse', sharpenTemperature: 0.5, ...TRAIN },
+    expected: { kind: 'autoencoder', model: 'dense', dataParallel: true, loss: 'mse', sharpenTemperature: 0.5, ...TRAIN },
   },
   'ae-distill': {
     argv: ['--teacher', 'fe01', '--temperature', '2', '--alpha', '3', '--loss', 'mse'],

@@ -23,6 +23,7 @@ import {
   type VaeSpec,
 } from '../ml/train/latent-trainer.js';
 import { DivergedError, READ_EVERY } from '../ml/train/gpu-train.js';
+import { worthParallel } from '../ml/train/data-parallel.js';
 import { checkpointing, haltHook } from './checkpoints.js';
 import { mulberry32 } from '../ml/train/rng.js';
 import { log, saveArtifact, stepReporter, type JobIO } from './job-io.js';
@@ -82,12 +83,15 @@ const readCadence = (io: JobIO) => log(io, 'info', `losses are read every ${READ
 
 export async function runAutoencoderJob(msg: StartMessage & { config: AutoencoderConfig }, io: JobIO): Promise<void> {
   const c = msg.config;
-  const ds = await setUp(c, io);
+  const { info, ds } = await prepareJob(c, io);
   const ae = buildAutoencoder(c.model);
   const report = stepReporter(io);
   readCadence(io);
+  // As the classifiers: the conv AE on wasm splits each batch with a worker thread (data-parallel.ts), the dense AE does not pay.
+  const dataParallel = c.dataParallel && worthParallel(ae.model, info.backend);
+  if (dataParallel) log(io, 'info', 'training on two cores: each batch is split with a worker thread');
   const result = await trainAutoencoder({
-    ae, train: ds.train, test: ds.test, epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, seed: c.seed, loss: c.loss,
+    ae, train: ds.train, test: ds.test, epochs: c.epochs, batchSize: c.batchSize, learningRate: c.learningRate, seed: c.seed, loss: c.loss, dataParallel,
     ...loopHooks(msg, io, report),
   }).catch((e: unknown) => keepLastGood(io, msg.runDir, e, [[ae.model]]));
   await saveModelArtifacts(io, msg.runDir, ae.model, result.stopped);

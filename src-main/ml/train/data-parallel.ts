@@ -6,8 +6,16 @@
 // the whole batch's mean loss) and applied once, here, by FlatAdam (one SIMD
 // pass). Weights, gradients (in FlatAdam's shared WebAssembly memory) and
 // the training and test images live in shared memory, so nothing large is
-// copied through messages. After each epoch the worker also evaluates half
-// of the test set.
+// copied through messages.
+//
+// Two trainers use it: the classifiers' (classifier-trainer.ts; after each
+// epoch the worker also evaluates half of the test set, and its dropout
+// stream is saved in checkpoints) and the plain autoencoder's
+// (latent-trainer.ts, `task` 'autoencoder': the mean reconstruction loss,
+// whose halves weigh by their image counts since every image has the same
+// number of pixels; no random draws, so nothing of the worker's goes into a
+// checkpoint; the test set is evaluated on this thread). The VAEs and
+// ae-distill stay on one core (see latent-trainer.ts).
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -17,16 +25,26 @@ import type { Split } from '../data/datasets.js';
 import type { Augment } from './trainer-options.js';
 import type { Backend as WasmBackend } from '../engine/kernels/gemm-kernels.js';
 
+/** The autoencoder's loss for the worker: reconstruction logits are the output of the model's layer 'logits'. */
+export interface AutoencoderTask {
+  kind: 'autoencoder';
+  loss: 'bce' | 'mse';
+  /** Shape of one image as the model takes it: [28, 28, 1] (conv) or [784] (dense). */
+  inputShape: number[];
+}
+
 export interface ParallelInit {
   modelTopology: unknown;
+  /** What a half batch's loss is: a classifier's (absent) or an autoencoder's reconstruction loss. */
+  task?: AutoencoderTask;
   /** Distillation: the teacher's logits per training image (shared), and the softening. */
   teacher?: { logits: Float32Array; temperature: number; alpha: number };
   pixels: Float32Array;
   labels: Uint8Array;
   rows: number;
   cols: number;
-  /** Shared, the test split: the worker evaluates part of it after each epoch. */
-  test: { pixels: Float32Array; labels: Uint8Array; rows: number; cols: number };
+  /** Shared, the test split: the worker evaluates part of it after each epoch (classifiers only). */
+  test?: { pixels: Float32Array; labels: Uint8Array; rows: number; cols: number };
   /** Shared, the model's trainable weights in order, flattened. */
   weights: Float32Array;
   /** Shared, the worker's gradients in the same layout. */
@@ -120,7 +138,10 @@ function workerEntry(): { url: URL; execArgv: string[] } {
 
 /** The second core: a worker thread that computes gradients of its half batch. */
 export class GradientWorker {
+  /** Worker threads started and not yet closed, in this thread (tests check that trainers end theirs). */
+  static running = 0;
   private worker: Worker;
+  private closed = false;
   // One request at a time: a step or an evaluation.
   private pending: { resolve: (r: never) => void; reject: (e: Error) => void } | null = null;
   private failed: Error | null = null;
@@ -129,6 +150,7 @@ export class GradientWorker {
   constructor(init: ParallelInit) {
     const entry = workerEntry();
     this.worker = new Worker(entry.url, { execArgv: entry.execArgv });
+    GradientWorker.running++;
     this.ready = new Promise((resolve, reject) => {
       const fail = (e: Error) => {
         this.failed = e;
@@ -175,6 +197,8 @@ export class GradientWorker {
   }
 
   async close(): Promise<void> {
+    if (!this.closed) GradientWorker.running--;
+    this.closed = true;
     await this.worker.terminate();
   }
 }

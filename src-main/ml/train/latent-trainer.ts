@@ -16,7 +16,7 @@ import type { Autoencoder, Vae } from '../models/autoencoders.js';
 import { readAdam, restoreAdam } from './adam-state.js';
 import type { TrainCheckpoint } from './checkpoint.js';
 import { FlatAdam, type FlatAdamMoments } from './flat-adam.js';
-import { flatSize, readFlat, writeFlat, writeFlatGrads } from './data-parallel.js';
+import { flatSize, GradientWorker, readFlat, shareSplit, writeFlat, writeFlatGrads } from './data-parallel.js';
 import { DivergedError, READ_EVERY } from './gpu-train.js';
 import { mulberry32, seededStateOrNull, setGlobalRandomState, shuffle, type Rng } from './rng.js';
 import { leaveWebgpu } from '../engine/host.js';
@@ -67,15 +67,23 @@ interface Learner {
   evaluate: () => Promise<Record<string, number>>;
   /** Metrics of a learner trained silently (ae-distill's baseline) are only checked, under this name prefix; '' = reported. */
   silent?: string;
+  /**
+   * What the worker thread of a two-core run needs to compute this learner's
+   * loss on half a batch (data-parallel.ts); absent = one core only. Only a
+   * learner whose loss is a mean over the batch's images, with no random
+   * draws and no extra scalars, can have it: the plain autoencoder.
+   */
+  parallel?: { model: tf.LayersModel; loss: ReconLoss; inputShape: number[] };
 }
 
 /** One learner's Adam: a step on a batch, and its moments for checkpoints (FlatAdamMoments' layout either way). */
 interface LearnerAdam {
   /** The batch's loss and extra scalars, not yet read; the caller disposes them. */
-  step: (indices: Uint32Array) => { loss: tf.Scalar; extra: Record<string, tf.Scalar> };
+  step: (indices: Uint32Array) => Promise<{ loss: tf.Scalar; extra: Record<string, tf.Scalar> }>;
   moments: () => Promise<FlatAdamMoments>;
   restore: (s: FlatAdamMoments) => void;
-  dispose: () => void;
+  /** Frees the optimizer, and ends the worker thread of a two-core run. */
+  dispose: () => Promise<void>;
 }
 
 /** The learner's extra scalars, kept past the tidy of the gradient function that made them. */
@@ -85,7 +93,7 @@ const keepExtra = (extra: Record<string, tf.Scalar>) => Object.fromEntries(Objec
 function tfAdam(learner: Learner, learningRate: number): LearnerAdam {
   const opt = tf.train.adam(learningRate);
   return {
-    step: (idx) => {
+    step: async (idx) => {
       let extra: Record<string, tf.Scalar> = {};
       const loss = opt.minimize(() => {
         const r = learner.step(idx);
@@ -96,7 +104,7 @@ function tfAdam(learner: Learner, learningRate: number): LearnerAdam {
     },
     moments: () => readAdam(opt, learner.vars),
     restore: (s) => restoreAdam(opt, learner.vars, s),
-    dispose: () => opt.dispose(),
+    dispose: async () => opt.dispose(),
   };
 }
 
@@ -107,33 +115,76 @@ function tfAdam(learner: Learner, learningRate: number): LearnerAdam {
  * were a large share of a host step. The update is tf.train.adam's in float32
  * (a step may differ in its last bit) and the moments are laid out alike, so
  * checkpoints move between this and tfAdam (webgpu) unchanged.
+ *
+ * With `train` (and a learner that has `parallel`), two cores as the
+ * classifier trainer does it (data-parallel.ts): the first half of each batch
+ * here, the second on a worker thread reading the same flat weights, and one
+ * FlatAdam pass on the halves' gradients weighted by their image counts,
+ * which is the gradient of the whole batch's mean loss. A batch of one stays here.
  */
-function flatAdam(learner: Learner, learningRate: number): LearnerAdam {
+async function flatAdam(learner: Learner, learningRate: number, train?: Split, seed = 0): Promise<LearnerAdam> {
   const { vars } = learner;
   const adam = new FlatAdam(flatSize(vars), learningRate);
+  const worker = train && learner.parallel ? await startAeWorker(learner.parallel, adam, train, seed) : null;
   // The tensors the flat weights were last copied from or to: anything else that
   // assigns a variable (a resume, a test poisoning weights) replaces its dataId.
   let synced: object[] = [];
   return {
-    step: (idx) => {
+    step: async (idx) => {
+      // Before the worker starts: it reads these weights.
       if (vars.some((v, i) => v.dataId !== synced[i])) writeFlat(vars, adam.weights);
+      const n1 = worker && idx.length >= 2 ? Math.ceil(idx.length / 2) : idx.length;
+      const n2 = idx.length - n1;
+      const other = worker && n2 > 0 ? worker.step(idx.subarray(n1)) : null;
+      // Awaited below; if this half throws first, the loop's finally ends the worker.
+      other?.catch(() => {});
       let extra: Record<string, tf.Scalar> = {};
       const { value, grads } = tf.variableGrads(() => {
-        const r = learner.step(idx);
+        const r = learner.step(n2 > 0 ? idx.subarray(0, n1) : idx);
         extra = keepExtra(r.extra);
         return r.loss;
       }, vars);
       writeFlatGrads(vars, grads, adam.ownGrads);
       tf.dispose(Object.values(grads));
-      adam.step(1, 0);
+      // The worker's gradients are in adam.otherGrads once its promise resolves.
+      const theirs = other ? await other : null;
+      adam.step(n1 / idx.length, n2 / idx.length);
       readFlat(vars, adam.weights);
       synced = vars.map((v) => v.dataId);
-      return { loss: value as tf.Scalar, extra };
+      if (!theirs) return { loss: value as tf.Scalar, extra };
+      // The batch's mean loss, still unread: the halves' means weighted by their sizes.
+      const loss = tf.tidy(() => tf.div(tf.add(tf.mul(value, n1), theirs.loss * n2), idx.length) as tf.Scalar);
+      value.dispose();
+      return { loss, extra };
     },
     moments: async () => adam.moments(),
     restore: (s) => adam.restoreMoments(s),
-    dispose: () => {},
+    dispose: async () => {
+      await worker?.close();
+    },
   };
+}
+
+/** The worker thread of a two-core autoencoder run: the training images shared, the gradients into FlatAdam's memory. */
+async function startAeWorker(p: NonNullable<Learner['parallel']>, adam: FlatAdam, train: Split, seed: number): Promise<GradientWorker> {
+  const worker = new GradientWorker({
+    modelTopology: p.model.toJSON(null, false),
+    task: { kind: 'autoencoder', loss: p.loss, inputShape: p.inputShape },
+    ...shareSplit(train),
+    rows: train.rows,
+    cols: train.cols,
+    weights: adam.weights,
+    grads: adam.otherGrads,
+    seed,
+    backend: tf.getBackend(),
+  });
+  try {
+    await worker.ready;
+  } catch (e) {
+    await worker.close(); // a thread left running would keep the process alive
+    throw e;
+  }
+  return worker;
 }
 
 interface LoopOptions extends LoopHooks, Omit<TrainingData, 'test'> {
@@ -142,6 +193,12 @@ interface LoopOptions extends LoopHooks, Omit<TrainingData, 'test'> {
   models: tf.LayersModel[];
   /** The training sampler's generator (VAEs), saved and restored with the checkpoint. */
   sampler?: Rng;
+  /**
+   * Two cores (data-parallel.ts) for a single learner that has `parallel`, on
+   * the host backends with FlatAdam; ignored otherwise. Only trainAutoencoder
+   * asks for it; see there for why the other trainers stay on one core.
+   */
+  dataParallel?: boolean;
 }
 
 export interface LoopResult {
@@ -173,22 +230,37 @@ interface Pending {
  * Adam is FlatAdam on the host backends (wasm, cpu), where reading a gradient
  * costs a copy; on webgpu it is tf.train.adam, which needs no read at all.
  * One optimizer per learner: ae-distill's two students step on their own losses.
+ * With `dataParallel`, a lone learner's batches are split across two cores
+ * (flatAdam); checkpoints are the same either way (the worker draws nothing).
  */
 async function loop(o: LoopOptions): Promise<LoopResult> {
   const readEvery = Math.max(1, o.readEvery ?? READ_EVERY);
   const random = mulberry32(o.seed);
   const onHost = ['wasm', 'cpu'].includes(tf.getBackend()) && !o.tfAdam;
-  const optimizers = o.learners.map((l) => (onHost ? flatAdam : tfAdam)(l, o.learningRate));
+  const twoCores = onHost && o.dataParallel === true && o.learners.length === 1 && o.learners[0].parallel !== undefined;
+  const optimizers: LearnerAdam[] = [];
+  try {
+    for (const l of o.learners) optimizers.push(onHost ? await flatAdam(l, o.learningRate, twoCores ? o.train : undefined, o.seed) : tfAdam(l, o.learningRate));
+  } catch (e) {
+    for (const opt of optimizers) await opt.dispose();
+    throw e;
+  }
   const allVars = o.learners.flatMap((l) => l.vars);
   const order = range(o.train.count);
   const batches = Math.ceil(o.train.count / o.batchSize);
   const resume = o.checkpoint?.resume;
   if (resume) {
-    if (resume.order.length !== o.train.count) throw new Error(`checkpoint of epoch ${resume.epoch} was made on ${resume.order.length} training images, this run has ${o.train.count}`);
-    restoreModelsWeights(o.models, resume);
-    order.set(resume.order);
-    random.state = resume.shuffleRng;
-    restoreLearnersAdam(optimizers, o.learners, resume);
+    try {
+      if (resume.order.length !== o.train.count) throw new Error(`checkpoint of epoch ${resume.epoch} was made on ${resume.order.length} training images, this run has ${o.train.count}`);
+      restoreModelsWeights(o.models, resume);
+      order.set(resume.order);
+      random.state = resume.shuffleRng;
+      restoreLearnersAdam(optimizers, o.learners, resume);
+    } catch (e) {
+      // A worker thread left running would keep the process alive.
+      for (const opt of optimizers) await opt.dispose();
+      throw e;
+    }
     if (o.sampler && resume.samplerRng != null) o.sampler.state = resume.samplerRng;
     // Last, after everything that may draw from Math.random while setting up (the models were built before).
     if (resume.globalRng !== null) setGlobalRandomState(resume.globalRng);
@@ -245,12 +317,12 @@ async function loop(o: LoopOptions): Promise<LoopResult> {
         const idx = order.subarray(b * o.batchSize, Math.min(o.train.count, (b + 1) * o.batchSize));
         const names: string[] = [];
         const values: tf.Scalar[] = [];
-        o.learners.forEach((learner, li) => {
+        for (const [li, learner] of o.learners.entries()) {
           const prefix = learner.silent ? `${learner.silent}:` : '';
-          const { loss, extra } = optimizers[li].step(idx);
+          const { loss, extra } = await optimizers[li].step(idx);
           names.push(`${prefix}loss`, ...Object.keys(extra).map((k) => `${prefix}${k}`));
           values.push(loss, ...Object.values(extra));
-        });
+        }
         step++;
         pending.push({ epoch, batch: b + 1, step, n: idx.length, names, values });
         if (pending.length >= readEvery) await flush();
@@ -286,7 +358,7 @@ async function loop(o: LoopOptions): Promise<LoopResult> {
   } finally {
     tf.dispose(pending.flatMap((p) => p.values));
     tf.dispose(lastGood);
-    optimizers.forEach((opt) => opt.dispose());
+    for (const opt of optimizers) await opt.dispose();
     // What follows training (samples, pictures, likelihoods) reads synchronously: on webgpu, continue on the host backend.
     await leaveWebgpu();
   }
@@ -382,6 +454,11 @@ export interface AeTrainOptions extends LoopHooks, TrainingData {
    * The teacher's code (conv AE, 4×4×8) and the student's (dense AE, 128) have the same size.
    */
   guide?: { teacher: Autoencoder; temperature: number; alpha: number };
+  /**
+   * Split each batch across two cores (data-parallel.ts), without a guide on
+   * the host backends; the caller decides whether it pays (worthParallel).
+   */
+  dataParallel?: boolean;
 }
 
 /** One autoencoder's learner: reconstruction loss, plus the code-matching term when guided. */
@@ -389,6 +466,8 @@ function aeLearner(o: TrainingData & { loss: ReconLoss }, ae: Autoencoder, guide
   return {
     vars: trainableOf(ae.model),
     silent,
+    // The reconstruction loss alone is a mean over the batch's images, and draws nothing: a worker can take half.
+    parallel: guide ? undefined : { model: ae.model, loss: o.loss, inputShape: ae.inputShape },
     step: (idx): { loss: tf.Scalar; extra: Record<string, tf.Scalar> } => {
       const x = batchOf(o.train, idx, ae.inputShape);
       const recon = reconLoss(o.loss, ae.logits.apply(x) as tf.Tensor, x);
@@ -408,6 +487,13 @@ export async function trainAutoencoder(o: AeTrainOptions): Promise<LoopResult> {
   return loop({ ...o, models: [o.ae.model], learners: [aeLearner(o, o.ae, o.guide, 'test_recon_loss')] });
 }
 
+// Two cores are for the plain autoencoder only (trainAutoencoder's `dataParallel`).
+// ae-distill trains two learners on each batch (and a guided one, whose code
+// term needs the teacher in the worker too); the VAEs draw their latent
+// samples from `sampler`, so a worker would need a second sampler stream,
+// saved and restored with the checkpoint for an exact resume. Both stay on
+// one core: the loop splits a batch only for a lone learner with `parallel`.
+
 /**
  * AE-guided distillation with its baseline: the student alone and the guided
  * student train side by side, on the same batches (one shuffle: same seed, same
@@ -416,9 +502,10 @@ export async function trainAutoencoder(o: AeTrainOptions): Promise<LoopResult> {
  * Side by side rather than one after the other so one checkpoint per epoch
  * holds both, and the two curves grow together.
  */
-export async function trainAeDistill(o: Omit<AeTrainOptions, 'ae' | 'guide'> & { alone: Autoencoder; guided: Autoencoder; guide: NonNullable<AeTrainOptions['guide']> }): Promise<LoopResult> {
+export async function trainAeDistill(o: Omit<AeTrainOptions, 'ae' | 'guide' | 'dataParallel'> & { alone: Autoencoder; guided: Autoencoder; guide: NonNullable<AeTrainOptions['guide']> }): Promise<LoopResult> {
   return loop({
     ...o,
+    dataParallel: false, // one core: see above
     models: [o.alone.model, o.guided.model],
     learners: [aeLearner(o, o.alone, undefined, 'alone_test_recon_loss', 'alone'), aeLearner(o, o.guided, o.guide, 'test_recon_loss')],
   });
@@ -476,6 +563,7 @@ export async function trainVae(o: VaeTrainOptions): Promise<LoopResult> {
     ...o,
     models: [o.vae.encoder, o.vae.decoder],
     sampler: random,
+    // One core: no `parallel` (the worker would need its own sampler stream; see above trainAeDistill).
     learners: [
       {
         vars: trainableOf(o.vae.encoder, o.vae.decoder),
