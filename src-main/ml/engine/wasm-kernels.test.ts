@@ -78,6 +78,8 @@ test(`wasm Conv2D forward matches the cpu backend, dilated included${gemmNote}`,
     const info = await initBackend('wasm');
     // Unless turned off, the fast path must really be in use, not silently the fallback.
     assert.equal(info.device.includes('Distillery GEMM'), !gemmNote, `device "${info.device}"`);
+    // Node 20 compiles relaxed SIMD once simd-kernels.ts sets V8's flag: the fused build must be the one loaded.
+    assert.equal(info.device.includes('with FMA'), !gemmNote && process.env.DISTILLERY_WASM_FMA !== '0', `device "${info.device}"`);
     const before = tf.memory().numTensors;
     const got = run();
     assert.equal(tf.memory().numTensors, before, 'kernels must not leak tensors');
