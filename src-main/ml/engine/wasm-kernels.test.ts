@@ -6,12 +6,17 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import { initBackend } from './backend.js';
 
+// The engine's own check after every kernel: a data buffer created and never
+// disposed (an intermediate our kernels forget) throws. tf.memory() counts
+// only tensors, not the kernels' internal buffers.
+tf.env().set('IS_TEST', true);
+
 interface Case {
   name: string;
   x: [number, number, number, number];
   k: [number, number, number, number];
   stride: number;
-  pad: 'valid' | 'same';
+  pad: 'valid' | 'same' | number;
 }
 
 const cases: Case[] = [
@@ -26,6 +31,13 @@ const cases: Case[] = [
   // one output channel (the conv AE's last layer): forward by dot products, filter gradient with the operands swapped
   { name: 'one output channel 9x8x16→1', x: [3, 9, 8, 16], k: [3, 3, 16, 1], stride: 1, pad: 'same' },
   { name: 'one output channel, stride 2, odd Cin', x: [2, 9, 9, 3], k: [3, 3, 3, 1], stride: 2, pad: 'valid' },
+  // strided through column matrices: one output channel (dot products), rows and columns no window reads,
+  // 289 positions per image (the filter gradient's K in more than one block of 256)
+  { name: 'one output channel, stride 2, columns by dot products', x: [2, 9, 9, 4], k: [3, 3, 4, 1], stride: 2, pad: 'valid' },
+  { name: 'stride 3 valid, columns, rows never read', x: [2, 12, 11, 4], k: [2, 2, 4, 4], stride: 3, pad: 'valid' },
+  { name: 'stride 2 same, 17x17 outputs', x: [2, 34, 34, 8], k: [3, 3, 8, 8], stride: 2, pad: 'same' },
+  // explicit padding wider than the filter: the input gradient must not pad dy negatively
+  { name: 'pad 3 around a 3×3 filter', x: [2, 6, 5, 4], k: [3, 3, 4, 4], stride: 1, pad: 3 },
   // stride 1, input gradient by scattering dy (thick padding: 144 input positions against 64 outputs); 20 channels = 8 + 8 + 4 lanes
   { name: 'LeNet-5 Conv2 12x12x20→8x8x50, 5×5 valid', x: [2, 12, 12, 20], k: [5, 5, 20, 50], stride: 1, pad: 'valid' },
 ];
@@ -146,6 +158,7 @@ test(`wasm BatchMatMul with transpose flags matches the cpu backend${gemmNote}`,
     { a: [64, 300], b: [64, 128], ta: true, tb: false }, // dW = Xᵀ·dY
     { a: [3, 20, 7], b: [3, 9, 20], ta: true, tb: true }, // batched, both flags
     { a: [33, 130], b: [130, 11], ta: false, tb: false }, // no flags, ragged blocks
+    { a: [300, 130], b: [300, 20], ta: true, tb: false }, // cache blocks: rows in bands of 64, K = 300 in blocks of 256
     { a: [2, 3, 5, 6], b: [6, 4], ta: false, tb: false }, // batch broadcast against one matrix
     { a: [5, 6], b: [2, 4, 7, 6], ta: false, tb: true }, // broadcast the other way, B transposed
   ];

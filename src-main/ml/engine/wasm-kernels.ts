@@ -18,13 +18,15 @@
 // Where our SIMD kernels (kernels/, loaded into the backend's own memory) are
 // available, every one of these runs through them instead: the filter
 // gradient as an implicit-im2col GEMM, the forward and input-gradient
-// convolutions by Winograd F(2×2, 3×3) or as GEMMs over each output row,
-// matrix products with their transposes read through strides, the max-pool
-// gradient (any window, stride and padding, channels a multiple of 4) with
-// lane masks, and the forward Conv2D/FusedConv2D and bias Sums too. XNNPACK, for all its speed, re-creates its operator and repacks the
-// weights whenever a weight tensor changes, which in training is every step
-// (`npm run bench -- profile` shows the cost per kernel). The paths above stay as
-// the fallback when kernels.wasm cannot load.
+// convolutions by Winograd F(2×2, 3×3), as GEMMs over each output row, or
+// (strided) through column matrices, matrix products with their transposes
+// read through strides, the max-pool gradient (any window, stride and
+// padding, channels a multiple of 4) with lane masks, upsampling, bias adds,
+// and the forward Conv2D/FusedConv2D and bias Sums too. XNNPACK, for all its
+// speed, re-creates its operator and repacks the weights whenever a weight
+// tensor changes, which in training is every step (`npm run bench --
+// profile` shows the cost per kernel). The paths above stay as the fallback
+// when neither kernels-fma.wasm nor kernels.wasm loads.
 //
 // The helpers call other wasm kernels' functions directly (not tf ops), so no
 // intermediate tensor is ever registered with the engine: intermediates are
@@ -218,6 +220,12 @@ function scatterCheaper(inputShape: number[], dyShape: number[]): boolean {
   return inputShape[1] * inputShape[2] > 1.5 * dyShape[1] * dyShape[2];
 }
 
+/** Whether the forward route's padding of dy (K − 1 − pad on each side) would be negative: explicit pads wider than the filter. */
+function padsBeyondFilter(filterShape: number[], g: ConvShape): boolean {
+  const [kh, kw] = filterShape;
+  return Math.max(g.top, g.bottom) > kh - 1 || Math.max(g.left, g.right) > kw - 1;
+}
+
 function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
   const b = args.backend as Backend;
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -226,7 +234,7 @@ function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
   const simd = simdKernelsFor(b);
   const strided = g.strides[0] !== 1 || g.strides[1] !== 1;
   if (simd && dy.dtype === 'float32' && g.dilations[0] === 1 && g.dilations[1] === 1) {
-    return strided || scatterCheaper(inputShape, dy.shape) ? convInputGradScatter(simd, b, dy, filter, inputShape, g) : convInputGrad(simd, b, dy, filter, inputShape, g);
+    return strided || scatterCheaper(inputShape, dy.shape) || padsBeyondFilter(filter.shape, g) ? convInputGradScatter(simd, b, dy, filter, inputShape, g) : convInputGrad(simd, b, dy, filter, inputShape, g);
   }
   // Without our GEMM, strided input gradients would need zero-dilated dy (s² more work): the stock kernel.
   if (strided) return stock(tf.Conv2DBackpropInput)(args) as TensorInfo;

@@ -22,6 +22,11 @@ export const K_BLOCK = 256;
  * the kernel in cache blocks (see ROW_BAND).
  */
 export function gemmBlocked(k: Pick<SimdKernels, 'gemm'>, m: number, n: number, kk: number, a: number, ars: number, as2: number, b: number, bs2: number, c: number, crs: number, acc: 0 | 1): void {
+  // An empty K still sets C (to zero) unless accumulating, as one kernel call would.
+  if (kk === 0) {
+    if (!acc) k.gemm(m, n, 1, 0, a, ars, 0, as2, b, 0, bs2, c, crs, 0);
+    return;
+  }
   for (let r = 0; r < m; r += ROW_BAND) {
     const rows = Math.min(ROW_BAND, m - r);
     for (let k0 = 0; k0 < kk; k0 += K_BLOCK) {

@@ -44,6 +44,8 @@ export function run(name: string, backend: Backend, inputs: Record<string, Tenso
  */
 function pad(k: SimdKernels, b: Backend, x: TensorInfo, top: number, bottom: number, left: number, right: number): TensorInfo {
   if (!top && !bottom && !left && !right) return x;
+  // Callers route negative padding elsewhere; copying with it would write outside the output.
+  if (Math.min(top, bottom, left, right) < 0) throw new Error(`pad: negative padding ${[top, bottom, left, right].join(', ')}`);
   const [n, h, w, c] = x.shape;
   const hp = h + top + bottom;
   const wp = w + left + right;
@@ -149,7 +151,7 @@ function useColumns(c: ConvShape, filterShape: number[]): boolean {
 }
 
 /**
- * Most floats a column matrix holds at once (16 MB): the Keras teacher's
+ * Most floats a column matrix holds at once (16 MB), unless one image's alone is larger: the Keras teacher's
  * 14 → 7 layer needs 113k per image, so a batch of 64 is two chunks, and a
  * batch of 512 does not grow the heap by 230 MB. `DISTILLERY_COLUMNS_LIMIT`
  * overrides it (tests use it to force many chunks).
@@ -232,7 +234,9 @@ export function convInputGrad(k: SimdKernels, b: Backend, dy: TensorInfo, filter
 }
 
 /**
- * dx for a strided convolution (stride 1 takes convInputGrad). The forward
+ * dx by scattering dy: every strided convolution (those with wide enough
+ * windows through convInputGradColumns), and stride-1 ones whose padding
+ * convInputGrad would make thick or negative. The forward
  * trick would convolve a zero-dilated dy (s² more work, most of it zeros);
  * instead each filter tap scatters straight into dx:
  *   dx[n, oy·sh+kh−pt, ox·sw+kw−pl, ·] += dy[n, oy, ox, ·] · W[kh, kw]ᵀ

@@ -1,5 +1,6 @@
-// Loads kernels.wasm (see gemm-wat.ts, pool-wat.ts) into the wasm backend's
-// own memory, so the kernels read and write tensors where tfjs keeps them.
+// Loads our kernels (kernels-fma.wasm where the engine compiles relaxed SIMD,
+// else kernels.wasm; see gemm-wat.ts) into the wasm backend's own memory, so
+// the kernels read and write tensors where tfjs keeps them.
 import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import type { TensorInfo } from '@tensorflow/tfjs';
@@ -84,11 +85,19 @@ export let simdKernelsFma = false;
  */
 function compileFma(): WebAssembly.Module | null {
   if (fmaDisabled()) return null;
-  const bytes = readFileSync(new URL('./kernels-fma.wasm', import.meta.url));
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = new Uint8Array(readFileSync(new URL('./kernels-fma.wasm', import.meta.url)));
+  } catch {
+    return null; // a package without it still runs kernels.wasm
+  }
   try {
     return new WebAssembly.Module(bytes);
   } catch {
     try {
+      // Node documents flags set after start-up as unsupported; this one only
+      // enables a wasm feature for modules compiled from now on, and
+      // wasm-kernels.test.ts checks the fused build really is the one loaded.
       v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
       return new WebAssembly.Module(bytes);
     } catch {
