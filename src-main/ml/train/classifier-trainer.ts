@@ -322,7 +322,7 @@ async function startWorker(o: TrainOptions, adam: FlatAdam | FlatSgd, teacherLog
     logits.set(teacherLogits);
     teacherInit = { logits, temperature: o.teacher.temperature, alpha: o.teacher.alpha };
   }
-  const worker = new GradientWorker({
+  return GradientWorker.start({
     modelTopology: o.model.toJSON(null, false),
     teacher: teacherInit,
     ...shared,
@@ -335,13 +335,6 @@ async function startWorker(o: TrainOptions, adam: FlatAdam | FlatSgd, teacherLog
     augment: augment ?? undefined,
     backend: tf.getBackend(),
   });
-  try {
-    await worker.ready;
-  } catch (e) {
-    await worker.close(); // a thread left running would keep the process alive
-    throw e;
-  }
-  return worker;
 }
 
 /**

@@ -173,6 +173,18 @@ export class GradientWorker {
     this.worker.postMessage({ type: 'init', ...init });
   }
 
+  /** A worker that is ready to step; one that fails to start is closed (a thread left running would keep the process alive). */
+  static async start(init: ParallelInit): Promise<GradientWorker> {
+    const worker = new GradientWorker(init);
+    try {
+      await worker.ready;
+    } catch (e) {
+      await worker.close();
+      throw e;
+    }
+    return worker;
+  }
+
   private request<T>(message: object): Promise<T> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise<T>((resolve, reject) => {

@@ -167,7 +167,7 @@ async function flatAdam(learner: Learner, learningRate: number, train?: Split, s
 
 /** The worker thread of a two-core autoencoder run: the training images shared, the gradients into FlatAdam's memory. */
 async function startAeWorker(p: NonNullable<Learner['parallel']>, adam: FlatAdam, train: Split, seed: number): Promise<GradientWorker> {
-  const worker = new GradientWorker({
+  return GradientWorker.start({
     modelTopology: p.model.toJSON(null, false),
     task: { kind: 'autoencoder', loss: p.loss, inputShape: p.inputShape },
     ...shareSplit(train),
@@ -178,13 +178,6 @@ async function startAeWorker(p: NonNullable<Learner['parallel']>, adam: FlatAdam
     seed,
     backend: tf.getBackend(),
   });
-  try {
-    await worker.ready;
-  } catch (e) {
-    await worker.close(); // a thread left running would keep the process alive
-    throw e;
-  }
-  return worker;
 }
 
 interface LoopOptions extends LoopHooks, Omit<TrainingData, 'test'> {
