@@ -34,7 +34,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { simdKernelsFor } from './kernels/simd-kernels.js';
-import { convFilterGrad, convForward, convInputGrad, convInputGradScatter, forwardConvSupported, matMul, matMulSupported, run, sumLeadingAxes, type Backend, type ConvShape } from './kernels/gemm-kernels.js';
+import { convFilterGrad, convForward, convInputGrad, forwardConvSupported, matMul, matMulSupported, run, sumLeadingAxes, type Backend, type ConvShape } from './kernels/gemm-kernels.js';
 
 type Pad4 = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -208,24 +208,6 @@ function fusedConv2d(args: Parameters<KernelFunc>[0]): TensorInfo {
   return y;
 }
 
-/**
- * Whether a stride-1 input gradient should scatter dy (work ∝ OH·OW) rather
- * than convolve dy padded by K−1−pad (work ∝ H·W): for 'valid' convolutions
- * with large filters most of that padding is zeros (LeNet-5's 5×5 on 12×12
- * inputs: 144 against 64 positions). The forward route's longer GEMMs (and
- * Winograd for 3×3) win while the padding is thin; 1.5 is where the
- * bench profile of LeNet-5 and the teacher (3×3 'valid', 26² against 24²) part.
- */
-function scatterCheaper(inputShape: number[], dyShape: number[]): boolean {
-  return inputShape[1] * inputShape[2] > 1.5 * dyShape[1] * dyShape[2];
-}
-
-/** Whether the forward route's padding of dy (K − 1 − pad on each side) would be negative: explicit pads wider than the filter. */
-function padsBeyondFilter(filterShape: number[], g: ConvShape): boolean {
-  const [kh, kw] = filterShape;
-  return Math.max(g.top, g.bottom) > kh - 1 || Math.max(g.left, g.right) > kw - 1;
-}
-
 function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
   const b = args.backend as Backend;
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
@@ -234,7 +216,7 @@ function conv2dBackpropInput(args: Parameters<KernelFunc>[0]): TensorInfo {
   const simd = simdKernelsFor(b);
   const strided = g.strides[0] !== 1 || g.strides[1] !== 1;
   if (simd && dy.dtype === 'float32' && g.dilations[0] === 1 && g.dilations[1] === 1) {
-    return strided || scatterCheaper(inputShape, dy.shape) || padsBeyondFilter(filter.shape, g) ? convInputGradScatter(simd, b, dy, filter, inputShape, g) : convInputGrad(simd, b, dy, filter, inputShape, g);
+    return convInputGrad(simd, b, dy, filter, inputShape, g);
   }
   // Without our GEMM, strided input gradients would need zero-dilated dy (s² more work): the stock kernel.
   if (strided) return stock(tf.Conv2DBackpropInput)(args) as TensorInfo;

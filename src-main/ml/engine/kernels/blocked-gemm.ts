@@ -13,8 +13,8 @@ import type { SimdKernels } from './simd-kernels.js';
  * from 10.9 to 34; other block sizes from 32 × 1024 to 256 × 128 are within
  * 10 % of this one, except for that column product.
  */
-export const ROW_BAND = 64;
-export const K_BLOCK = 256;
+const ROW_BAND = 64;
+const K_BLOCK = 256;
 
 /**
  * C [m, n] (+)= A [m, kk] · B [kk, n] with A's rows `ars` and its k `as2`

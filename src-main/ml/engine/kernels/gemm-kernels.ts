@@ -5,11 +5,15 @@
 // - forward conv, one call per output row (n, oy):
 //     y[n,oy,·,·] [OW, Cout] = Σ_kh Σ_(kw,ci) x[n, oy·sh+kh·dh, ox·sw+kw, ci] · W[kh, kw, ci, co]
 //   (x padded first; (kw, ci) is contiguous in x and in W, so it is the inner K).
-// - input gradient (stride 1): the forward conv of dy, padded by K−1−pad,
-//   with the filter reversed in space and its channels swapped.
+// - input gradient (stride 1, thin padding): the forward conv of dy, padded
+//   by K−1−pad, with the filter reversed in space and its channels swapped;
+//   otherwise dy scattered into dx, one call per (image, output row, tap).
 // - filter gradient, one call per (image n, filter row kh), accumulated over n:
 //     dW[kh, ·, ·, ·] [KW·Cin, Cout] += Σ_oy Σ_ox x[n, oy·sh+kh, ox·sw + kw, ci] · dy[n, oy, ox, co]
-//   ((kw, ci) → rows at stride 1; no im2col matrix is ever built).
+//   ((kw, ci) → rows at stride 1; no im2col matrix is built).
+// - strided convolutions with wide enough windows instead build a column
+//   (im2col) matrix per chunk of images, and all three are one blocked GEMM
+//   each (useColumns); the stride-1 per-row GEMMs above have long K already.
 // - matrix product with transpose flags: a transposed A is only other strides;
 //   a transposed B is either copied transposed or the product is computed
 //   transposed (Cᵀ = B·Aᵀ) and transposed back, whichever moves fewer floats.
@@ -209,8 +213,40 @@ function convForwardColumns(k: SimdKernels, b: Backend, xp: TensorInfo, filter: 
   return out;
 }
 
-/** dx for a stride-1 convolution: the forward conv of padded dy with the reversed, channel-swapped filter. */
+/**
+ * dx [N, H, W, Cin] for dy and a [KH, KW, Cin, Cout] filter (no dilation),
+ * by the cheapest of three routes: column matrices for strided convolutions
+ * with wide enough windows (useColumns), scattering dy for the other strided
+ * ones and for stride-1 ones whose padding of dy would be thick or negative,
+ * else the forward convolution of padded dy.
+ */
 export function convInputGrad(k: SimdKernels, b: Backend, dy: TensorInfo, filter: TensorInfo, inputShape: number[], c: ConvShape): TensorInfo {
+  if (useColumns(c, filter.shape)) return convInputGradColumns(k, b, dy, filter, inputShape, c);
+  const strided = c.strides[0] !== 1 || c.strides[1] !== 1;
+  if (strided || scatterCheaper(inputShape, dy.shape) || padsBeyondFilter(filter.shape, c)) return convInputGradScatter(k, b, dy, filter, inputShape, c);
+  return convInputGradForward(k, b, dy, filter, inputShape, c);
+}
+
+/**
+ * Whether a stride-1 input gradient should scatter dy (work ∝ OH·OW) rather
+ * than convolve dy padded by K−1−pad (work ∝ H·W): for 'valid' convolutions
+ * with large filters most of that padding is zeros (LeNet-5's 5×5 on 12×12
+ * inputs: 144 against 64 positions). The forward route's longer GEMMs (and
+ * Winograd for 3×3) win while the padding is thin; 1.5 is where the
+ * bench profile of LeNet-5 and the teacher (3×3 'valid', 26² against 24²) part.
+ */
+function scatterCheaper(inputShape: number[], dyShape: number[]): boolean {
+  return inputShape[1] * inputShape[2] > 1.5 * dyShape[1] * dyShape[2];
+}
+
+/** Whether the forward route's padding of dy (K − 1 − pad on each side) would be negative: explicit pads wider than the filter. */
+function padsBeyondFilter(filterShape: number[], c: ConvShape): boolean {
+  const [kh, kw] = filterShape;
+  return Math.max(c.top, c.bottom) > kh - 1 || Math.max(c.left, c.right) > kw - 1;
+}
+
+/** dx for a stride-1 convolution: the forward conv of padded dy with the reversed, channel-swapped filter. */
+function convInputGradForward(k: SimdKernels, b: Backend, dy: TensorInfo, filter: TensorInfo, inputShape: number[], c: ConvShape): TensorInfo {
   const [kh, kw] = filter.shape;
   const [, h, w] = inputShape;
   const [, oh, ow] = dy.shape;
@@ -234,9 +270,7 @@ export function convInputGrad(k: SimdKernels, b: Backend, dy: TensorInfo, filter
 }
 
 /**
- * dx by scattering dy: every strided convolution (those with wide enough
- * windows through convInputGradColumns), and stride-1 ones whose padding
- * convInputGrad would make thick or negative. The forward
+ * dx by scattering dy (see convInputGrad for when). The forward
  * trick would convolve a zero-dilated dy (s² more work, most of it zeros);
  * instead each filter tap scatters straight into dx:
  *   dx[n, oy·sh+kh−pt, ox·sw+kw−pl, ·] += dy[n, oy, ox, ·] · W[kh, kw]ᵀ
@@ -244,8 +278,7 @@ export function convInputGrad(k: SimdKernels, b: Backend, dy: TensorInfo, filter
  * of one call land on distinct pixels, so accumulating is safe. It writes
  * into a buffer padded to the windows' extent, then crops the padding.
  */
-export function convInputGradScatter(k: SimdKernels, b: Backend, dy: TensorInfo, filter: TensorInfo, inputShape: number[], c: ConvShape): TensorInfo {
-  if (useColumns(c, filter.shape)) return convInputGradColumns(k, b, dy, filter, inputShape, c);
+function convInputGradScatter(k: SimdKernels, b: Backend, dy: TensorInfo, filter: TensorInfo, inputShape: number[], c: ConvShape): TensorInfo {
   const [kh, kw, cin, cout] = filter.shape;
   const [n, h, w] = inputShape;
   const [, oh, ow] = dy.shape;
